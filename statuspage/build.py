@@ -1,0 +1,104 @@
+"""The pipeline: read -> parse -> validate -> compute -> render -> write."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+
+from .config import SiteConfig
+from .errors import BuildFailed, Location, Problem, error
+from .load import find_documents, load_document
+from .markup import MarkdownRenderer
+from .model import Site
+from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
+from .render import asset_name, extra_pages, make_environment, pages, render_page, static_files
+from .validate import assemble
+from .write import OutputRefused, SiteWriter, check_output
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a finished build did."""
+
+    out: Path
+    files: int
+    problems: list[Problem]
+
+
+def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
+    """Return the published content of the repository and every problem in it."""
+    md = MarkdownRenderer()
+    problems: list[Problem] = []
+    results: list[tuple[Parsed, list[Problem]]] = []
+    unreadable: set[str] = set()
+    for path in find_documents(config.incidents_dir):
+        document, found = load_document(path, config.shown(path))
+        if document is None:
+            problems += found
+            unreadable.add(path.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
+            continue
+        parsed, more = parse_document(document, config, md)
+        results.append((parsed, found + more))
+    site, more = assemble(results, now, unreadable)
+    return site, problems + more
+
+
+def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
+    """Build the site into `out`; raise BuildFailed (leaving `out` untouched) on any error."""
+    site, problems = load_site(config, now)
+    if any(p.is_error for p in problems):
+        raise BuildFailed(problems)
+    try:
+        check_output(out, [config.root, config.incidents_dir, config.templates_dir])
+    except OutputRefused as exc:
+        raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
+    writer = SiteWriter(out)
+    try:
+        files = _render_all(config, site, now, writer)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(out, files, problems)
+
+
+def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter) -> int:
+    assets: dict[str, str] = {}
+    for name, content in static_files(config).items():
+        assets[name] = f"assets/{asset_name(name, content)}"
+        writer.write(assets[name], content)
+    env = make_environment(config)
+    written: list[str] = []
+    try:
+        for page in pages(config, site, now, assets):
+            writer.write(page.path, render_page(env, page).encode())
+            written.append(page.path)
+        for page in extra_pages(config, written):
+            writer.write(page.path, render_page(env, page).encode())
+    except jinja2.TemplateError as exc:
+        raise BuildFailed([_template_problem(exc, config)]) from None
+    return writer.count
+
+
+def _template_problem(exc: jinja2.TemplateError, config: SiteConfig) -> Problem:
+    """Return the template error as a problem at the template's file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = exc.filename or exc.name or "template"
+        return error(Location(_shown_template(name, config), exc.lineno), exc.message or str(exc))
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".svg")):
+            return error(Location(_shown_template(frame.filename, config), frame.lineno or 0),
+                         f"template: {exc}")
+    return error(Location("templates"), f"template: {exc}")
+
+
+def _shown_template(name: str, config: SiteConfig) -> str:
+    path = Path(name)
+    try:
+        return config.shown(path.resolve())
+    except ValueError:
+        return name

@@ -1,0 +1,212 @@
+"""Reading files: find incident files, split front matter, parse YAML keeping key line numbers.
+
+This stage does I/O and syntax only; what the values mean is for `parse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, Problem, error
+
+MAX_FILE_BYTES = 1024 * 1024
+"""Files larger than this are refused: a status update is never this long, a mistake often is."""
+
+MAX_YAML_NODES = 20_000
+"""YAML values expanded past this count are refused, which stops alias bombs."""
+
+KeyPath = tuple[str | int, ...]
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML loader that leaves timestamps as text: `parse` reads them with the site zone."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class YamlData:
+    """A parsed YAML mapping with the line of every key, addressed by key path."""
+
+    value: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    first_line: int = 1
+
+    def line(self, *path: str | int) -> int:
+        """Return the line of the key at `path`, or of its nearest parent that has one."""
+        keys: KeyPath = tuple(path)
+        while keys:
+            if keys in self.lines:
+                return self.lines[keys]
+            keys = keys[:-1]
+        return self.first_line
+
+
+@dataclass(frozen=True)
+class Document:
+    """One Markdown file with YAML front matter, split but not interpreted."""
+
+    path: Path
+    shown: str
+    front: YamlData
+    body: str
+    body_line: int
+
+    def at(self, *keys: str | int) -> Location:
+        """Return the location of a front matter key (or the file's first line)."""
+        return Location(self.shown, self.front.line(*keys))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _construct(
+    loader: Any, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int],
+    offset: int, seen: list[int], problems: list[tuple[int, str]],
+) -> Any:
+    seen[0] += 1
+    if seen[0] > MAX_YAML_NODES:
+        raise _TooLarge
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                problems.append((key_node.start_mark.line + offset, "a key must be plain text"))
+                continue
+            key_line = key_node.start_mark.line + offset
+            if key in result:
+                problems.append((key_line, f"duplicate key '{key}'"))
+            lines[(*path, key)] = key_line
+            result[key] = _construct(
+                loader, value_node, (*path, key), lines, offset, seen, problems
+            )
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + offset
+            items.append(_construct(loader, item, (*path, index), lines, offset, seen, problems))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, shown: str, first_line: int = 1) -> tuple[YamlData | None, list[Problem]]:
+    """Return the YAML in `text` (which starts at `first_line` of its file) and its problems."""
+    offset = first_line
+    loader = _Loader(text)
+    problems: list[Problem] = []
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlData(None, {}, first_line), []
+        lines: dict[KeyPath, int] = {}
+        found: list[tuple[int, str]] = []
+        value = _construct(loader, node, (), lines, offset, [0], found)
+        problems.extend(error(Location(shown, line), message) for line, message in found)
+        return YamlData(value, lines, node.start_mark.line + offset), problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + offset if mark is not None else first_line
+        what = exc.problem or exc.context or "not valid YAML"
+        if "\t" in text and "'\\t'" in str(what):
+            what = "tabs are not allowed for indentation in YAML; use spaces"
+        return None, [error(Location(shown, line), f"YAML syntax: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [error(Location(shown, first_line), f"YAML: {exc}")]
+    except _TooLarge:
+        return None, [error(
+            Location(shown, first_line),
+            f"YAML expands to more than {MAX_YAML_NODES:,} values (too many aliases?)",
+        )]
+    except RecursionError:
+        return None, [error(Location(shown, first_line), "YAML is nested too deeply")]
+    finally:
+        loader.dispose()
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """Return the file's text (BOM removed, newlines normalised) or the reason it can't be read."""
+    where = Location(shown, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [error(where, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(Location(shown), f"cannot read file: {exc.strerror or exc}")]
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        return None, [error(Location(shown, line), "binary file: contains a NUL byte")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [error(Location(shown, line), "not valid UTF-8 text")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split_front_matter(text: str, shown: str) -> tuple[Document | None, list[Problem]]:
+    """Return the document split into front matter and body, or the problems found."""
+    lines = text.split("\n")
+    if not text.strip():
+        return None, [error(Location(shown, 1), "file is empty")]
+    if lines[0].rstrip() != "---":
+        return None, [error(
+            Location(shown, 1), "missing front matter: the file must start with a '---' line"
+        )]
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            break
+    else:
+        return None, [error(
+            Location(shown, 1), "front matter is not closed: add a '---' line after it"
+        )]
+    front, problems = parse_yaml("\n".join(lines[1:index]), shown, first_line=2)
+    if front is None:
+        return None, problems
+    if front.value is None:
+        front = YamlData({}, {}, 2)
+    if not isinstance(front.value, dict):
+        problems.append(error(
+            Location(shown, 2), "front matter must be a mapping of keys to values"
+        ))
+        return None, problems
+    body = "\n".join(lines[index + 1:])
+    return Document(Path(), shown, front, body, index + 2), problems
+
+
+def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
+    """Return one incident, maintenance or postmortem file, read and split."""
+    text, problems = read_text(path, shown)
+    if text is None:
+        return None, problems
+    document, more = split_front_matter(text, shown)
+    if document is not None:
+        document = Document(path, shown, document.front, document.body, document.body_line)
+    return document, problems + more
+
+
+def find_documents(folder: Path) -> Iterator[Path]:
+    """Yield every Markdown file under `folder`, sorted, skipping hidden ones and READMEs."""
+    if not folder.is_dir():
+        return
+    found = []
+    for path in folder.rglob("*.md"):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.name.lower() == "readme.md" or not path.is_file():
+            continue
+        found.append(path)
+    yield from sorted(found)

@@ -1,0 +1,69 @@
+"""Markdown to safe HTML: Python-Markdown for the syntax, nh3 for the sanitising."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}
+# Only attributes that are valid HTML5 and harmless; ids on headings keep their anchors.
+_ATTRIBUTES = {
+    "*": {"lang", "title"},
+    "a": {"href", "hreflang"},
+    "img": {"alt", "height", "src", "width"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "time": {"datetime"},
+    "del": {"datetime"},
+    "ins": {"datetime"},
+    **{f"h{level}": {"id"} for level in range(2, 7)},
+}
+_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitise(html: str) -> str:
+    """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed."""
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+    )
+
+
+def _markdown(baselevel: int) -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "toc"],
+        extension_configs={"toc": {"permalink": False, "baselevel": baselevel}},
+        output_format="html",
+    )
+
+
+class MarkdownRenderer:
+    """Turns operator Markdown into sanitised HTML; one per build, not shared across threads."""
+
+    def __init__(self) -> None:
+        self._document = _markdown(1)
+        self._nested = _markdown(2)
+
+    def render(self, text: str, *, nested: bool = False) -> str:
+        """Return the sanitised HTML for Markdown `text` ('' for blank text).
+
+        `nested` is for summaries and updates: their headings move down one level so that a
+        '#' there cannot compete with the page's own title.
+        """
+        if not text.strip():
+            return ""
+        md = self._nested if nested else self._document
+        md.reset()
+        return sanitise(md.convert(text)).strip()

@@ -1,0 +1,304 @@
+"""Pages: the Jinja environment (repository templates first, then the built-in theme) and one
+context builder per page kind. Each builder returns `Page`s; nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__
+from .config import SiteConfig
+from .model import Component, ComponentStatus, Incident, Maintenance, Site
+from .status import Overview, is_ongoing, overview, performance
+from .times import format_duration
+
+RECENT_DAYS = 14
+"""How many days of history the index lists, one heading a day."""
+
+LABELS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+    "met": "Met",
+    "missed": "Missed",
+    "pending": "Pending",
+    "no_target": "No target",
+    "none": "None",
+    "minor": "Minor",
+    "major": "Major",
+    "critical": "Critical",
+}
+
+
+def theme_dir() -> Path:
+    """Return the built-in theme: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file to render: its path under the site root, template and context."""
+
+    path: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def root(self) -> str:
+        """Return the relative path from this page back to the site root ('' or '../..')."""
+        depth = self.path.count("/")
+        return "../" * depth
+
+
+def make_environment(config: SiteConfig) -> jinja2.Environment:
+    """Return the Jinja environment: the repository's templates override the theme's."""
+    builtin = jinja2.FileSystemLoader(str(theme_dir()))
+    loaders: list[jinja2.BaseLoader] = []
+    if config.templates_dir.is_dir() and config.templates_dir.resolve() != theme_dir().resolve():
+        loaders.append(jinja2.FileSystemLoader(str(config.templates_dir)))
+    loaders += [builtin, jinja2.PrefixLoader({"default": builtin})]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    zone = config.timezone
+
+    def local(value: datetime) -> datetime:
+        return value.astimezone(zone)
+
+    def when(value: datetime, with_date: bool = True) -> Markup:
+        moment = local(value)
+        offset = moment.strftime("%z")
+        shown_offset = f"UTC{offset[:3]}:{offset[3:]}"
+        if config.language == "zh-CN":
+            day = f"{moment.year}年{moment.month}月{moment.day}日 "
+        else:
+            day = f"{moment:%b} {moment.day}, {moment.year}, "
+        text = f"{day if with_date else ''}{moment:%H:%M} {shown_offset}"
+        return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), text)
+
+    def day_label(value: date) -> str:
+        if config.language == "zh-CN":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value:%b} {value.day}, {value.year}"
+
+    def month_label(value: str) -> str:
+        year, month = (int(p) for p in value.split("-"))
+        if config.language == "zh-CN":
+            return f"{year}年{month}月"
+        return f"{date(year, month, 1):%B} {year}"
+
+    env.filters.update(
+        when=when,
+        day=day_label,
+        month=month_label,
+        duration=lambda d: format_duration(d) if isinstance(d, timedelta) else "—",
+        label=lambda v: LABELS.get(getattr(v, "value", v), str(getattr(v, "value", v))),
+        value=lambda v: getattr(v, "value", v),
+    )
+    env.globals.update(version=__version__)
+    return env
+
+
+def asset_name(name: str, content: bytes) -> str:
+    """Return the hashed file name of a static asset, such as 'style.1a2b3c4d.css'."""
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+
+
+def static_files(config: SiteConfig) -> dict[str, bytes]:
+    """Return the theme's static files by relative path, repository files winning."""
+    found: dict[str, bytes] = {}
+    for folder in (theme_dir() / "static", config.templates_dir / "static"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return found
+
+
+def _month(moment: datetime, config: SiteConfig) -> str:
+    return moment.astimezone(config.timezone).strftime("%Y-%m")
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = (int(p) for p in first.split("-"))
+    end = tuple(int(p) for p in last.split("-"))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _groups(config: SiteConfig) -> list[tuple[str | None, list[Component]]]:
+    groups: dict[str | None, list[Component]] = {}
+    for component in config.components:
+        groups.setdefault(component.group, []).append(component)
+    return list(groups.items())
+
+
+def _incident_view(incident: Incident, config: SiteConfig, now: datetime) -> dict[str, Any]:
+    affected = []
+    for cid, steps in incident.components.items():
+        component = config.component(cid)
+        if component is not None:
+            affected.append({"component": component, "steps": steps,
+                             "worst": incident.worst_status(cid)})
+    resolved = incident.resolved_at
+    return {
+        "incident": incident,
+        "affected": affected,
+        "ongoing": is_ongoing(incident, now),
+        "duration": incident.end(now) - incident.started,
+        "resolved_at": resolved,
+        "performance": performance(incident, now),
+        "postmortem": incident.published_postmortem(now),
+        "latest": incident.updates[0] if incident.updates else None,
+    }
+
+
+def _maintenance_view(item: Maintenance, config: SiteConfig, now: datetime) -> dict[str, Any]:
+    return {
+        "maintenance": item,
+        "status": item.status_at(now),
+        "components": [c for c in config.components if c.id in item.components],
+        "latest": item.updates[0] if item.updates else None,
+    }
+
+
+def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str, Any]]:
+    today = now.astimezone(config.timezone).date()
+    days: dict[date, list[dict[str, Any]]] = {
+        today - timedelta(days=n): [] for n in range(RECENT_DAYS)}
+    for incident in site.incidents:
+        day = incident.started.astimezone(config.timezone).date()
+        if day in days:
+            days[day].append({"kind": "incident", **_incident_view(incident, config, now)})
+    for item in site.maintenances:
+        day = item.scheduled.astimezone(config.timezone).date()
+        if day in days and item.scheduled <= now:
+            days[day].append({"kind": "maintenance", **_maintenance_view(item, config, now)})
+    return [{"date": day, "entries": entries} for day, entries in days.items()]
+
+
+def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str]) -> Iterator[Page]:
+    """Yield every page of the site with its context."""
+    state = overview(config, site, now)
+    common = {"config": config, "overview": state, "now": now, "assets": assets,
+              "groups": _groups(config)}
+
+    def page(path: str, template: str, **context: Any) -> Page:
+        return Page(path, template, {**common, "page_path": path, **context})
+
+    yield page("index.html", "index.html", **_index(config, site, state, now))
+    for incident in site.incidents:
+        yield page(f"incidents/{incident.slug}/index.html", "incident.html",
+                   **_incident_view(incident, config, now))
+    for item in site.maintenances:
+        yield page(f"maintenance/{item.slug}/index.html", "maintenance.html",
+                   **_maintenance_view(item, config, now))
+    yield from _history(config, site, now, page)
+    postmortems = [_incident_view(i, config, now) for i in site.incidents
+                   if i.published_postmortem(now) is not None]
+    postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug), reverse=True)
+    yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
+    yield page("uptime/index.html", "uptime.html")
+    for component in config.components:
+        yield page(f"components/{component.id}/index.html", "component.html",
+                   **_component(component, config, site, state, now))
+    yield page("404.html", "404.html")
+
+
+def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:
+    """Yield sitemap.xml and robots.txt, which list the pages already made."""
+    listed = sorted(p for p in html_paths if p.endswith(".html") and p != "404.html")
+    urls = [config.url + (p[: -len("index.html")] if p.endswith("index.html") else p)
+            for p in listed]
+    yield Page("sitemap.xml", "sitemap.xml", {"config": config, "urls": urls})
+    yield Page("robots.txt", "robots.txt", {"config": config})
+
+
+def _index(config: SiteConfig, site: Site, state: Overview, now: datetime) -> dict[str, Any]:
+    return {
+        "ongoing": [_incident_view(i, config, now) for i in state.ongoing],
+        "active": [_maintenance_view(m, config, now) for m in state.active],
+        "upcoming": [_maintenance_view(m, config, now) for m in state.upcoming],
+        "recent": _day_entries(site, config, now),
+    }
+
+
+def _component(component: Component, config: SiteConfig, site: Site, state: Overview,
+               now: datetime) -> dict[str, Any]:
+    incidents = [_incident_view(i, config, now) for i in site.incidents
+                 if component.id in i.components]
+    maintenances = [_maintenance_view(m, config, now) for m in site.maintenances
+                    if component.id in m.components]
+    return {
+        "component": component,
+        "status": state.components.get(component.id, ComponentStatus.OPERATIONAL),
+        "target": config.target_of(component),
+        "incidents": incidents,
+        "maintenances": maintenances,
+    }
+
+
+def _history(config: SiteConfig, site: Site, now: datetime, page: Any) -> Iterator[Page]:
+    by_month: dict[str, list[dict[str, Any]]] = {}
+    for incident in site.incidents:
+        by_month.setdefault(_month(incident.started, config), []).append(
+            {"kind": "incident", "at": incident.started, **_incident_view(incident, config, now)})
+    for item in site.maintenances:
+        by_month.setdefault(_month(item.scheduled, config), []).append(
+            {"kind": "maintenance", "at": item.scheduled,
+             **_maintenance_view(item, config, now)})
+    current = _month(now, config)
+    first = min([current, *by_month])
+    last = max([current, *by_month])
+    months = list(reversed(_months_between(first, last)))
+    summary = [{"month": m, "incidents": sum(1 for e in by_month.get(m, [])
+                                             if e["kind"] == "incident"),
+                "maintenances": sum(1 for e in by_month.get(m, [])
+                                    if e["kind"] == "maintenance")} for m in months]
+    yield page("history/index.html", "history.html", months=summary)
+    for index, month in enumerate(months):
+        entries = sorted(by_month.get(month, []), key=lambda e: (e["at"], e["kind"]),
+                         reverse=True)
+        yield page(f"history/{month}/index.html", "history_month.html", month=month,
+                   entries=entries,
+                   newer=months[index - 1] if index > 0 else None,
+                   older=months[index + 1] if index + 1 < len(months) else None)
+
+
+def render_page(env: jinja2.Environment, page: Page) -> str:
+    """Return the page rendered with its template."""
+    # The 404 page is served at any depth, so only links from the site's own path work there.
+    root = page.context["config"].base_path if page.path == "404.html" else page.root
+    return env.get_template(page.template).render(page.context, root=root)

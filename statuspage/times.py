@@ -1,0 +1,98 @@
+"""Timestamps and durations as operators write them; every result is timezone-aware."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+
+_TIMESTAMP = re.compile(
+    r"""^(?P<date>\d{4}-\d{2}-\d{2})
+        (?:[Tt ]\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<frac>\d+))?)?)?
+        \s*(?P<offset>[Zz]|UTC|[+-]\d{2}(?::?\d{2})?)?$""",
+    re.VERBOSE,
+)
+_DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$")
+
+TIMESTAMP_HINT = "timestamps look like '2026-11-20 09:55 +08:00' or '2026-11-20T01:55:00Z'"
+
+
+class TimeError(ValueError):
+    """A timestamp or duration that can't be read; the message says why."""
+
+
+def parse_timestamp(text: object, zone: tzinfo, *, date_only: bool = False) -> datetime:
+    """Return the aware datetime `text` names; a time without offset is in `zone`."""
+    if isinstance(text, datetime | date):
+        text = text.isoformat()
+    if not isinstance(text, str):
+        raise TimeError(f"expected a timestamp, got {type(text).__name__}; {TIMESTAMP_HINT}")
+    match = _TIMESTAMP.match(text.strip())
+    if match is None:
+        raise TimeError(f"'{text}' is not a timestamp; {TIMESTAMP_HINT}")
+    if match["hour"] is None and match["offset"] is not None:
+        raise TimeError(f"'{text}' has an offset but no time of day")
+    if match["hour"] is None and not date_only:
+        raise TimeError(f"'{text}' has no time of day; {TIMESTAMP_HINT}")
+    try:
+        day = date.fromisoformat(match["date"])
+        hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
+        second = int(match["second"] or 0)
+        micro = int((match["frac"] or "0")[:6].ljust(6, "0"))
+        naive = datetime(day.year, day.month, day.day, hour, minute, second, micro)
+    except ValueError as exc:
+        raise TimeError(f"'{text}' is not a real date or time ({exc})") from None
+    offset = match["offset"]
+    if offset is None:
+        return naive.replace(tzinfo=zone)
+    if offset in ("Z", "z", "UTC"):
+        return naive.replace(tzinfo=timezone.utc)
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise TimeError(f"'{text}' has an impossible offset '{offset}'")
+    return naive.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+
+
+def parse_date(text: object) -> date:
+    """Return the calendar date `text` names (YYYY-MM-DD)."""
+    if isinstance(text, date) and not isinstance(text, datetime):
+        return text
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise TimeError(f"'{text}' is not a date; dates look like '2025-01-01'")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise TimeError(f"'{text}' is not a real date ({exc})") from None
+
+
+def parse_duration(text: object) -> timedelta:
+    """Return the duration `text` names, such as '15m', '4h', '1d' or '2h30m'."""
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if match is None or not any(match.groups()):
+        raise TimeError(f"'{text}' is not a duration; durations look like '15m', '4h' or '1d'")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Return a short human duration such as '1 h 28 min' or '3 d 2 h'."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "< 1 min"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} d")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+def written(moment: datetime) -> str:
+    """Return a timestamp the way operators write them, for messages: '2026-11-20 09:55 +08:00'."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"

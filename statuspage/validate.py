@@ -1,0 +1,95 @@
+"""Rules across files and against the build's `now`; drafts and postmortems sorted out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from .errors import Location, Problem, error, warning
+from .model import Incident, Maintenance, Postmortem, Site
+from .parse import Parsed
+from .times import written
+
+
+def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem | None:
+    if at <= now:
+        return None
+    return error(where, f"{what} {written(at)} is in the future (now is {written(now)})")
+
+
+def _time_problems(item: Parsed, now: datetime) -> list[Problem]:
+    found: list[Problem | None] = []
+    doc = item.document
+    if isinstance(item.item, Incident):
+        incident = item.item
+        found.append(_future(doc.at("started"), "started", incident.started, now))
+        for cid, steps in incident.components.items():
+            found += [_future(doc.at("components", cid), f"components: {cid}: change at",
+                              step.at, now) for step in steps]
+    if isinstance(item.item, Incident | Maintenance):
+        found += [_future(Location(doc.shown, u.line), "update at", u.at, now)
+                  for u in item.item.updates]
+    return [p for p in found if p is not None]
+
+
+def assemble(
+    results: list[tuple[Parsed, list[Problem]]], now: datetime, unreadable: set[str],
+) -> tuple[Site, list[Problem]]:
+    """Return the published site (no drafts) and every problem across the files.
+
+    Problems in a draft are reported as warnings: a draft may be unfinished, and it is not
+    published, but its author still wants to hear about them. `unreadable` holds the slugs
+    of files that could not be read, whose postmortems are not orphans.
+    """
+    problems: list[Problem] = []
+    by_slug: dict[str, Parsed] = {}
+    postmortems: dict[str, tuple[Parsed, Postmortem]] = {}
+    for parsed, found in results:
+        found = found + _time_problems(parsed, now)
+        if parsed.draft:
+            found = [warning(p.location, f"(draft) {p.message}") for p in found]
+        problems += found
+        if isinstance(parsed.item, Postmortem) or parsed.document.path.name.endswith(
+                ".postmortem.md"):
+            other = postmortems.get(parsed.slug)
+            if other is not None:
+                problems.append(error(Location(parsed.document.shown, 1),
+                                      f"second postmortem for '{parsed.slug}' "
+                                      f"(the first is {other[0].document.shown})"))
+            elif isinstance(parsed.item, Postmortem):
+                postmortems[parsed.slug] = (parsed, parsed.item)
+            continue
+        other_doc = by_slug.get(parsed.slug)
+        if other_doc is not None:
+            problems.append(error(Location(parsed.document.shown, 1),
+                                  f"duplicate slug '{parsed.slug}': "
+                                  f"{other_doc.document.shown} has the same file name"))
+            continue
+        by_slug[parsed.slug] = parsed
+
+    incidents: list[Incident] = []
+    maintenances: list[Maintenance] = []
+    for slug, (parsed, postmortem) in sorted(postmortems.items()):
+        owner = by_slug.get(slug)
+        if owner is None and slug not in unreadable:
+            problems.append(error(Location(parsed.document.shown, 1),
+                                  f"postmortem without an incident: no incident file "
+                                  f"'{slug}.md' next to it"))
+        elif owner is not None and owner.item is not None and not isinstance(
+                owner.item, Incident):
+            problems.append(error(Location(parsed.document.shown, 1),
+                                  f"postmortem for '{slug}', which is not an incident"))
+    for slug, parsed in sorted(by_slug.items()):
+        if parsed.draft or parsed.item is None:
+            continue
+        if isinstance(parsed.item, Incident):
+            incident = parsed.item
+            attached = postmortems.get(slug)
+            if attached is not None and not attached[0].draft:
+                incident = replace(incident, postmortem=attached[1])
+            incidents.append(incident)
+        elif isinstance(parsed.item, Maintenance):
+            maintenances.append(parsed.item)
+    incidents.sort(key=lambda i: (i.started, i.slug), reverse=True)
+    maintenances.sort(key=lambda m: (m.scheduled, m.slug), reverse=True)
+    return Site(tuple(incidents), tuple(maintenances)), problems
