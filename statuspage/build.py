@@ -84,12 +84,15 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     return writer.count
 
 
-def _template_problem(exc: jinja2.TemplateError, config: SiteConfig) -> Problem:
+def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:
     """Return the template error as a problem at the template's file and line."""
+    exc = original
+    if isinstance(exc, jinja2.TemplateNotFound):
+        exc = jinja2.TemplateError(f"no template named '{exc.name}'")
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.filename or exc.name or "template"
         return error(Location(_shown_template(name, config), exc.lineno), exc.message or str(exc))
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    for frame in reversed(traceback.extract_tb(original.__traceback__)):
         if frame.filename.endswith((".html", ".xml", ".txt", ".svg")):
             return error(Location(_shown_template(frame.filename, config), frame.lineno or 0),
                          f"template: {exc}")

@@ -7,7 +7,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,7 +63,7 @@ def _config(config_path: str, err: bool) -> tuple[SiteConfig, list[Problem]]:
 
 def _now(value: str | None, config: SiteConfig) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
     try:
         return parse_timestamp(value, config.timezone)
     except TimeError as exc:

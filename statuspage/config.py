@@ -262,8 +262,9 @@ def _severities(
     if value is None:
         return DEFAULT_SEVERITIES
     if not isinstance(value, dict) or not value:
-        reader.fail(("severities",), "severities: expected a mapping such as "
-                                     "'P1: {name: Major, respond: 30m, resolve: 8h, impact: major}'")
+        reader.fail(("severities",),
+                    "severities: expected a mapping such as "
+                    "'P1: {name: Major, respond: 30m, resolve: 8h, impact: major}'")
         return DEFAULT_SEVERITIES
     defaults = {s.key: s for s in DEFAULT_SEVERITIES}
     impacts = [i.value for i in Impact]

@@ -80,10 +80,11 @@ def _construct(
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
+            # Keys are taken as written: YAML 1.1 would turn 'no:' into False and '404:' into 404.
+            if not isinstance(key_node, yaml.ScalarNode):
                 problems.append((key_node.start_mark.line + offset, "a key must be plain text"))
                 continue
+            key = str(key_node.value)
             key_line = key_node.start_mark.line + offset
             if key in result:
                 problems.append((key_line, f"duplicate key '{key}'"))

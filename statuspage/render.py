@@ -20,7 +20,7 @@ from .model import Component, ComponentStatus, Incident, Maintenance, Site
 from .status import Overview, is_ongoing, overview, performance
 from .times import format_duration
 
-RECENT_DAYS = 14
+RECENT_DAYS = 7
 """How many days of history the index lists, one heading a day."""
 
 LABELS = {
@@ -76,7 +76,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if config.templates_dir.is_dir() and config.templates_dir.resolve() != theme_dir().resolve():
         loaders.append(jinja2.FileSystemLoader(str(config.templates_dir)))
-    loaders += [builtin, jinja2.PrefixLoader({"default": builtin})]
+    loaders += [builtin, jinja2.PrefixLoader({"default": builtin}, delimiter=":")]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
@@ -119,7 +119,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         day=day_label,
         month=month_label,
         duration=lambda d: format_duration(d) if isinstance(d, timedelta) else "—",
-        label=lambda v: LABELS.get(getattr(v, "value", v), str(getattr(v, "value", v))),
+        label=lambda v: LABELS.get(str(getattr(v, "value", v)), str(getattr(v, "value", v))),
         value=lambda v: getattr(v, "value", v),
     )
     env.globals.update(version=__version__)

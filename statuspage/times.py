@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 _TIMESTAMP = re.compile(
     r"""^(?P<date>\d{4}-\d{2}-\d{2})
-        (?:[Tt ]\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<frac>\d+))?)?)?
+        (?:[Tt ]\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})
+           (?::(?P<second>\d{2})(?:[.,](?P<frac>\d+))?)?)?
         \s*(?P<offset>[Zz]|UTC|[+-]\d{2}(?::?\d{2})?)?$""",
     re.VERBOSE,
 )
@@ -45,7 +46,7 @@ def parse_timestamp(text: object, zone: tzinfo, *, date_only: bool = False) -> d
     if offset is None:
         return naive.replace(tzinfo=zone)
     if offset in ("Z", "z", "UTC"):
-        return naive.replace(tzinfo=timezone.utc)
+        return naive.replace(tzinfo=UTC)
     sign = -1 if offset[0] == "-" else 1
     digits = offset[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)

@@ -69,7 +69,7 @@ def assemble(
 
     incidents: list[Incident] = []
     maintenances: list[Maintenance] = []
-    for slug, (parsed, postmortem) in sorted(postmortems.items()):
+    for slug, (parsed, _postmortem) in sorted(postmortems.items()):
         owner = by_slug.get(slug)
         if owner is None and slug not in unreadable:
             problems.append(error(Location(parsed.document.shown, 1),
