@@ -95,7 +95,8 @@ class SiteConfig:
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """Return " (did you mean 'x'?)" for a near miss, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    by_case = [c for c in choices if c.lower() == word.lower()]
+    close = by_case or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -21,6 +21,8 @@ MAX_YAML_NODES = 20_000
 """YAML values expanded past this count are refused, which stops alias bombs."""
 
 KeyPath = tuple[str | int, ...]
+_PLAIN_TAGS = tuple(f"tag:yaml.org,2002:{name}" for name in
+                    ("map", "seq", "str", "int", "float", "bool", "null", "timestamp"))
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -77,6 +79,9 @@ def _construct(
     seen[0] += 1
     if seen[0] > MAX_YAML_NODES:
         raise _TooLarge
+    if node.tag not in _PLAIN_TAGS:
+        problems.append((node.start_mark.line + offset, f"unsupported YAML tag '{node.tag}'"))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -85,6 +90,10 @@ def _construct(
                 problems.append((key_node.start_mark.line + offset, "a key must be plain text"))
                 continue
             key = str(key_node.value)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append((key_node.start_mark.line + offset,
+                                 "merge keys ('<<') are not supported; write the keys out"))
+                continue
             key_line = key_node.start_mark.line + offset
             if key in result:
                 problems.append((key_line, f"duplicate key '{key}'"))
@@ -117,14 +126,15 @@ def parse_yaml(text: str, shown: str, first_line: int = 1) -> tuple[YamlData | N
         problems.extend(error(Location(shown, line), message) for line, message in found)
         return YamlData(value, lines, node.start_mark.line + offset), problems
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + offset if mark is not None else first_line
-        what = exc.problem or exc.context or "not valid YAML"
-        if "\t" in text and "'\\t'" in str(what):
-            what = "tabs are not allowed for indentation in YAML; use spaces"
-        return None, [error(Location(shown, line), f"YAML syntax: {what}")]
+        return None, [_syntax_problem(exc, text, shown, first_line)]
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + first_line
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        return None, [error(Location(shown, line),
+                            f"YAML: character U+{code:04X} is not allowed in YAML text")]
     except yaml.YAMLError as exc:
-        return None, [error(Location(shown, first_line), f"YAML: {exc}")]
+        message = " ".join(str(exc).split())
+        return None, [error(Location(shown, first_line), f"YAML: {message}")]
     except _TooLarge:
         return None, [error(
             Location(shown, first_line),
@@ -134,6 +144,23 @@ def parse_yaml(text: str, shown: str, first_line: int = 1) -> tuple[YamlData | N
         return None, [error(Location(shown, first_line), "YAML is nested too deeply")]
     finally:
         loader.dispose()
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, first_line: int) -> Problem:
+    """Return a YAML syntax error at the line a person should look at."""
+    lines = text.split("\n")
+    mark = exc.problem_mark
+    # For an unclosed bracket or quote the parser notices lines later (or past the end); the
+    # context mark is where it was opened, which is where the fix goes.
+    context = exc.context or ""
+    opener = "flow" in context or "quoted" in context
+    if mark is None or opener or mark.index >= len(text.rstrip()):
+        mark = exc.context_mark or mark
+    index = min(mark.line, len(text.rstrip().split("\n")) - 1) if mark is not None else 0
+    what = " ".join(str(exc.problem or exc.context or "not valid YAML").split())
+    if "\t" in lines[index][: len(lines[index]) - len(lines[index].lstrip())]:
+        what = "tabs are not allowed for indentation in YAML; use spaces"
+    return error(Location(shown, index + first_line), f"YAML syntax: {what}")
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:

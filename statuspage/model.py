@@ -109,6 +109,8 @@ class StatusStep:
 
     at: datetime
     status: ComponentStatus
+    line: int = 0
+    """Where the step is written; 0 for the implicit step of a single status at `started`."""
 
 
 @dataclass(frozen=True)

@@ -145,8 +145,9 @@ def _title(doc: Document, problems: list[Problem]) -> str:
 def _is_draft(doc: Document, problems: list[Problem]) -> bool:
     value = doc.front.value.get("draft", False)
     if not isinstance(value, bool):
+        # Not a draft: the error must fail the build rather than hide the file quietly.
         problems.append(error(doc.at("draft"), f"draft: expected true or false, got '{value}'"))
-        return True
+        return False
     return value
 
 
@@ -233,9 +234,9 @@ def _check_incident_times(doc: Document, started: datetime, updates: list[Update
                                   "resolved before the incident started "
                                   f"(started {written(started)})"))
         for cid, steps in components.items():
-            for index, step in enumerate(steps):
-                if step.at > first_resolved.at:
-                    problems.append(error(doc.at("components", cid, index),
+            for step in steps:
+                if step.line and step.at > first_resolved.at:
+                    problems.append(error(Location(doc.shown, step.line),
                                           f"components: {cid}: status change after the incident "
                                           "was resolved"))
     for update in updates:
@@ -276,9 +277,9 @@ def _components(doc: Document, config: SiteConfig, started: datetime | None,
             problems.append(error(where, f"components: {cid}: expected a status or a list of "
                                          "{at: <timestamp>, status: <status>} steps"))
         if started is not None:
-            for index, step in enumerate(steps):
+            for step in steps:
                 if step.at < started:
-                    problems.append(error(doc.at("components", cid, index),
+                    problems.append(error(Location(doc.shown, step.line),
                                           f"components: {cid}: status change before the "
                                           "incident started"))
         result[str(cid)] = tuple(sorted(steps, key=lambda s: s.at))
@@ -300,7 +301,8 @@ def _step(doc: Document, config: SiteConfig, cid: str, index: int, step: Any,
     except TimeError as exc:
         problems.append(error(doc.at("components", cid, index, "at"), f"at: {exc}"))
         return []
-    return [StatusStep(at, status)] if status is not None else []
+    return [StatusStep(at, status, doc.front.line("components", cid, index))] \
+        if status is not None else []
 
 
 def _status(value: Any, names: list[str], where: Location,

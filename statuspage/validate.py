@@ -22,10 +22,13 @@ def _time_problems(item: Parsed, now: datetime) -> list[Problem]:
     doc = item.document
     if isinstance(item.item, Incident):
         incident = item.item
-        found.append(_future(doc.at("started"), "started", incident.started, now))
+        # An implied 'started' or step is the time of something written elsewhere in the file,
+        # which gets its own message; only what is written here is reported here.
+        if "started" in doc.front.value:
+            found.append(_future(doc.at("started"), "started", incident.started, now))
         for cid, steps in incident.components.items():
-            found += [_future(doc.at("components", cid), f"components: {cid}: change at",
-                              step.at, now) for step in steps]
+            found += [_future(Location(doc.shown, step.line), f"components: {cid}: change at",
+                              step.at, now) for step in steps if step.line]
     if isinstance(item.item, Incident | Maintenance):
         found += [_future(Location(doc.shown, u.line), "update at", u.at, now)
                   for u in item.item.updates]

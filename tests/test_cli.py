@@ -82,7 +82,7 @@ def test_broken_yaml_gives_path_line_and_no_traceback(repo: Repo) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.output.splitlines()[0].startswith(
-        f"{shown(repo, 'incidents/2026-11-20-x.md')}:3: error: YAML syntax: ")
+        f"{shown(repo, 'incidents/2026-11-20-x.md')}:2: error: YAML syntax: ")
     assert not repo.site.exists()
 
 
