@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jinja2
 
+from . import uptime
+from .api import uptime_json
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error
 from .load import find_documents, load_document
@@ -18,6 +20,9 @@ from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import asset_name, extra_pages, make_environment, pages, render_page, static_files
 from .validate import assemble
 from .write import OutputRefused, SiteWriter, check_output
+
+YEAR = 365
+"""Days of history on component pages."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,10 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         writer.write(assets[name], content)
     env = make_environment(config)
     written: list[str] = []
+    figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
+    writer.write("api/uptime.json", uptime_json(config, figures, now))
     try:
-        for page in pages(config, site, now, assets):
+        for page in pages(config, site, now, assets, figures):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
         for page in extra_pages(config, written):

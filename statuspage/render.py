@@ -15,10 +15,15 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
+from .bars import THRESHOLDS, day_views, percent, runs
 from .config import SiteConfig
 from .model import Component, ComponentStatus, Incident, Maintenance, Site
+from .sla import periods
 from .status import Overview, is_ongoing, overview, performance
 from .times import format_duration
+from .uptime import ComponentUptime
+
+MONTHS_ON_UPTIME_PAGE = 12
 
 RECENT_DAYS = 7
 """How many days of history the index lists, one heading a day."""
@@ -119,11 +124,21 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         day=day_label,
         month=month_label,
         duration=lambda d: format_duration(d) if isinstance(d, timedelta) else "—",
+        percent=percent,
+        minutes=_minutes,
         label=lambda v: LABELS.get(str(getattr(v, "value", v)), str(getattr(v, "value", v))),
         value=lambda v: getattr(v, "value", v),
     )
     env.globals.update(version=__version__)
     return env
+
+
+def _minutes(value: float) -> str:
+    if value <= 0:
+        return "0 min"
+    if value < 60:
+        return f"{value:.1f} min".replace(".0 min", " min")
+    return format_duration(timedelta(minutes=value))
 
 
 def asset_name(name: str, content: bytes) -> str:
@@ -209,16 +224,20 @@ def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str
     return [{"date": day, "entries": entries} for day, entries in days.items()]
 
 
-def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str]) -> Iterator[Page]:
-    """Yield every page of the site with its context."""
+def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
+          figures: list[ComponentUptime]) -> Iterator[Page]:
+    """Yield every page of the site with its context; `figures` hold a year of days."""
     state = overview(config, site, now)
     common = {"config": config, "overview": state, "now": now, "assets": assets,
-              "groups": _groups(config)}
+              "groups": _groups(config), "thresholds": THRESHOLDS}
+    by_id = {f.component.id: f for f in figures}
 
     def page(path: str, template: str, **context: Any) -> Page:
         return Page(path, template, {**common, "page_path": path, **context})
 
-    yield page("index.html", "index.html", **_index(config, site, state, now))
+    yield page("index.html", "index.html", **_index(config, site, state, now),
+               uptime={cid: _bars(config, site, f, now, config.uptime_days)
+                       for cid, f in by_id.items()})
     for incident in site.incidents:
         yield page(f"incidents/{incident.slug}/index.html", "incident.html",
                    **_incident_view(incident, config, now))
@@ -230,10 +249,14 @@ def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str])
                    if i.published_postmortem(now) is not None]
     postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug), reverse=True)
     yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    yield page("uptime/index.html", "uptime.html")
+    weights = {status.value: 100 * weight for status, weight in config.weights.items()}
+    yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
+               months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
     for component in config.components:
+        figure = by_id[component.id]
         yield page(f"components/{component.id}/index.html", "component.html",
-                   **_component(component, config, site, state, now))
+                   **_component(component, config, site, state, now),
+                   uptime=_bars(config, site, figure, now, len(figure.days)), figure=figure)
     yield page("404.html", "404.html")
 
 
@@ -244,6 +267,13 @@ def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:
             for p in listed]
     yield Page("sitemap.xml", "sitemap.xml", {"config": config, "urls": urls})
     yield Page("robots.txt", "robots.txt", {"config": config})
+
+
+def _bars(config: SiteConfig, site: Site, figure: ComponentUptime, now: datetime,
+          count: int) -> dict[str, Any]:
+    views = day_views(config, site, figure.component, figure.days[-count:], now)
+    return {"days": views, "runs": runs(views), "count": count,
+            "window": figure.windows.get(f"{count}d")}
 
 
 def _index(config: SiteConfig, site: Site, state: Overview, now: datetime) -> dict[str, Any]:

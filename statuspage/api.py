@@ -1,0 +1,39 @@
+"""Machine-readable outputs: api/uptime.json (SPEC §4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from .config import SiteConfig
+from .uptime import WINDOWS, ComponentUptime, Figure
+
+
+def _number(value: float | None, places: int = 6) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _day(date_text: str, figure: Figure) -> dict[str, Any]:
+    return {"date": date_text,
+            "downtime_minutes": _number(figure.downtime_minutes, 4),
+            "counted_minutes": _number(figure.counted_minutes, 4),
+            "uptime": _number(figure.uptime)}
+
+
+def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetime) -> bytes:
+    """Return api/uptime.json: windows, months and the bar window's days per component."""
+    document = {
+        "generated_at": now.astimezone(UTC).isoformat(),
+        "timezone": config.timezone.key,
+        "components": [{
+            "id": f.component.id,
+            "name": f.component.name,
+            "target": f.target,
+            "windows": {f"{n}d": _number(f.windows[f"{n}d"].uptime) for n in WINDOWS},
+            "months": {month: _number(figure.uptime) for month, figure in f.months.items()},
+            "days": [_day(d.date.isoformat(), d.figure)
+                     for d in f.days[-config.uptime_days:]],
+        } for f in figures],
+    }
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

@@ -1,0 +1,112 @@
+"""Daily bars: each day's colour level, its incidents and maintenance, and the accessible list
+in which runs of quiet days are told once."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .config import SiteConfig
+from .model import Component, Incident, Maintenance, Site
+from .uptime import Day, Figure
+
+THRESHOLDS = ((0.0, "ok"), (15.0, "minor"), (60.0, "partial"))
+"""A day's colour by its weighted downtime in minutes: none is 'ok', up to 15 min 'minor', up to
+60 min 'partial', more 'major'; a day with no counted time is 'none'."""
+
+
+def level(figure: Figure) -> str:
+    """Return the colour level of a day (documented in docs/uptime.md)."""
+    if figure.counted <= 0:
+        return "none"
+    minutes = figure.downtime_minutes
+    for limit, name in THRESHOLDS:
+        if minutes <= limit:
+            return name
+    return "major"
+
+
+def percent(value: float | None) -> str:
+    """Return an uptime for people: two decimals, cut rather than rounded up, so a day with any
+    downtime never reads 100.00."""
+    if value is None:
+        return "no data"
+    cut = math.floor(value * 100) / 100
+    return f"{cut:.2f} %"
+
+
+@dataclass(frozen=True)
+class DayView:
+    """One day of one component, as a bar and as a line of the accessible list."""
+
+    date: date
+    figure: Figure
+    level: str
+    incidents: tuple[Incident, ...]
+    maintenances: tuple[Maintenance, ...]
+
+    @property
+    def quiet(self) -> bool:
+        """Return whether nothing happened: counted time, no downtime, nothing listed."""
+        return (self.figure.counted > 0 and self.figure.downtime == 0 and not self.incidents
+                and not self.maintenances)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive days told together: quiet days, days with no data, or one eventful day."""
+
+    kind: str
+    """'quiet', 'none' or 'day'."""
+    first: date
+    last: date
+    day: DayView | None = None
+
+
+def _by_day(spans: Sequence[tuple[datetime, datetime, object]], config: SiteConfig,
+            days: set[date]) -> dict[date, list[object]]:
+    found: dict[date, list[object]] = {}
+    zone = config.timezone
+    for start, end, item in spans:
+        first = start.astimezone(zone).date()
+        last = max(start, end - timedelta(microseconds=1)).astimezone(zone).date()
+        if last < min(days) or first > max(days):
+            continue
+        day = max(first, min(days))
+        while day <= min(last, max(days)):
+            found.setdefault(day, []).append(item)
+            day += timedelta(days=1)
+    return found
+
+
+def day_views(config: SiteConfig, site: Site, component: Component, days: Sequence[Day],
+              now: datetime) -> list[DayView]:
+    """Return the days with their level and the incidents and maintenance touching them."""
+    wanted = {d.date for d in days}
+    if not wanted:
+        return []
+    incidents = _by_day([(i.started, i.end(now), i) for i in site.incidents
+                         if component.id in i.components], config, wanted)
+    maintenances = _by_day([(*m.window(), m) for m in site.maintenances
+                            if component.id in m.components and m.window()[0] <= now],
+                           config, wanted)
+    return [DayView(d.date, d.figure, level(d.figure),
+                    tuple(i for i in incidents.get(d.date, []) if isinstance(i, Incident)),
+                    tuple(m for m in maintenances.get(d.date, []) if isinstance(m, Maintenance)))
+            for d in days]
+
+
+def runs(views: Sequence[DayView]) -> list[Run]:
+    """Return the days newest first, with consecutive quiet or no-data days merged."""
+    result: list[Run] = []
+    for view in reversed(views):
+        kind = "quiet" if view.quiet else "none" if view.level == "none" and not (
+            view.incidents or view.maintenances) else "day"
+        previous = result[-1] if result else None
+        if kind != "day" and previous is not None and previous.kind == kind:
+            result[-1] = Run(kind, view.date, previous.last)
+        else:
+            result.append(Run(kind, view.date, view.date, view if kind == "day" else None))
+    return result

@@ -1,0 +1,279 @@
+"""Uptime: pure arithmetic on time intervals, implementing SPEC §3.
+
+For each component, downtime at an instant is the highest weight among the statuses its
+incidents give it then (never the sum); maintenance windows, time before `since` and time after
+`now` count neither as downtime nor as time. Intervals are merged once per component and turned
+into prefix sums, so any window costs two binary searches, whatever its length.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .config import SiteConfig
+from .model import Component, ComponentStatus, Incident, Site
+
+Interval = tuple[float, float]
+"""A half-open span [start, end) in POSIX seconds."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """Downtime and counted time of one window, in seconds."""
+
+    downtime: float
+    counted: float
+
+    @property
+    def uptime(self) -> float | None:
+        """Return uptime in percent, or None when the window has no counted time."""
+        if self.counted <= 0:
+            return None
+        return max(0.0, 100.0 * (1.0 - self.downtime / self.counted))
+
+    @property
+    def downtime_minutes(self) -> float:
+        """Return the downtime in minutes."""
+        return self.downtime / 60.0
+
+    @property
+    def counted_minutes(self) -> float:
+        """Return the counted time in minutes."""
+        return self.counted / 60.0
+
+    def budget(self, target: float) -> Budget:
+        """Return the error budget this window allows at `target` percent."""
+        allowed = self.counted_minutes * (100.0 - target) / 100.0
+        return Budget(allowed, self.downtime_minutes, allowed - self.downtime_minutes)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Error budget of a window, in minutes; `left` is negative when it is overspent."""
+
+    allowed: float
+    used: float
+    left: float
+
+
+def _weighted_segments(pieces: Iterable[tuple[float, float, float]]) -> list[tuple[float, float,
+                                                                                  float]]:
+    """Return disjoint sorted (start, end, weight) segments: the highest weight at each instant."""
+    events: list[tuple[float, int, float]] = []
+    for start, end, weight in pieces:
+        if end > start and weight > 0:
+            events.append((start, 1, weight))
+            events.append((end, -1, weight))
+    events.sort()
+    active: dict[float, int] = {}
+    segments: list[tuple[float, float, float]] = []
+    previous: float | None = None
+    for moment, kind, weight in events:
+        if previous is not None and moment > previous and active:
+            top = max(active)
+            if segments and segments[-1][1] == previous and segments[-1][2] == top:
+                segments[-1] = (segments[-1][0], moment, top)
+            else:
+                segments.append((previous, moment, top))
+        count = active.get(weight, 0) + kind
+        if count:
+            active[weight] = count
+        else:
+            active.pop(weight, None)
+        previous = moment
+    return segments
+
+
+def _union(spans: Iterable[Interval]) -> list[Interval]:
+    """Return the union of spans as sorted disjoint intervals."""
+    merged: list[Interval] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _subtract(segments: list[tuple[float, float, float]],
+              holes: list[Interval]) -> list[tuple[float, float, float]]:
+    """Return the segments with the (sorted, disjoint) holes cut out."""
+    result: list[tuple[float, float, float]] = []
+    index = 0
+    for start, end, weight in segments:
+        while index < len(holes) and holes[index][1] <= start:
+            index += 1
+        cursor, probe = start, index
+        while probe < len(holes) and holes[probe][0] < end:
+            if holes[probe][0] > cursor:
+                result.append((cursor, holes[probe][0], weight))
+            cursor = max(cursor, holes[probe][1])
+            probe += 1
+        if cursor < end:
+            result.append((cursor, end, weight))
+    return result
+
+
+class _Cumulative:
+    """Prefix sums over disjoint weighted segments: the measure of (-inf, t) in O(log n)."""
+
+    def __init__(self, segments: Sequence[tuple[float, float, float]]) -> None:
+        self.starts = [s for s, _e, _w in segments]
+        self.ends = [e for _s, e, _w in segments]
+        self.weights = [w for _s, _e, w in segments]
+        self.before: list[float] = []
+        total = 0.0
+        for start, end, weight in segments:
+            self.before.append(total)
+            total += (end - start) * weight
+
+    def at(self, moment: float) -> float:
+        index = bisect.bisect_right(self.starts, moment) - 1
+        if index < 0:
+            return 0.0
+        covered = min(moment, self.ends[index]) - self.starts[index]
+        return self.before[index] + covered * self.weights[index]
+
+    def between(self, start: float, end: float) -> float:
+        return self.at(end) - self.at(start) if end > start else 0.0
+
+
+class ComponentTimeline:
+    """Everything needed to answer 'downtime and counted time between a and b' for a component."""
+
+    def __init__(self, down: list[tuple[float, float, float]], excluded: list[Interval],
+                 first: float | None, last: float) -> None:
+        self._down = _Cumulative(_subtract(down, excluded))
+        self._excluded = _Cumulative([(s, e, 1.0) for s, e in excluded])
+        self.first = first
+        """Nothing is counted before this instant (the component's `since`), if set."""
+        self.last = last
+        """Nothing is counted after this instant (`now`)."""
+
+    def figure(self, start: float, end: float) -> Figure:
+        """Return downtime and counted time in [start, end)."""
+        if self.first is not None:
+            start = max(start, self.first)
+        end = min(end, self.last)
+        if end <= start:
+            return Figure(0.0, 0.0)
+        counted = (end - start) - self._excluded.between(start, end)
+        return Figure(self._down.between(start, end), max(0.0, counted))
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> float:
+    return datetime.combine(day, time(0), tzinfo=zone).timestamp()
+
+
+def timeline(config: SiteConfig, site: Site, component: Component,
+             now: datetime) -> ComponentTimeline:
+    """Return the component's downtime and excluded time as interval arithmetic."""
+    weights = config.weights
+    end_of_all = now.timestamp()
+    pieces: list[tuple[float, float, float]] = []
+    for incident in site.incidents:
+        steps = incident.components.get(component.id)
+        if not steps:
+            continue
+        pieces.extend(_incident_pieces(incident, component.id, weights, now))
+    excluded = _union(
+        (m.window()[0].timestamp(), min(m.window()[1].timestamp(), end_of_all))
+        for m in site.maintenances if component.id in m.components)
+    first = _local_midnight(component.since, config.timezone) if component.since else None
+    return ComponentTimeline(_weighted_segments(pieces), excluded, first, end_of_all)
+
+
+def _incident_pieces(incident: Incident, component_id: str,
+                     weights: dict[ComponentStatus, float],
+                     now: datetime) -> Iterable[tuple[float, float, float]]:
+    steps = incident.components[component_id]
+    end = min(incident.end(now), now).timestamp()
+    for index, step in enumerate(steps):
+        step_end = steps[index + 1].at.timestamp() if index + 1 < len(steps) else end
+        start = max(step.at, incident.started).timestamp()
+        yield start, min(step_end, end), weights.get(step.status, 0.0)
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a component's history."""
+
+    date: date
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class ComponentUptime:
+    """A component's figures: daily bars, rolling windows and calendar months."""
+
+    component: Component
+    target: float
+    days: tuple[Day, ...]
+    """The bar window, oldest first, ending with today."""
+    windows: dict[str, Figure]
+    """'7d', '30d', '90d', and one for the bar window and the length of `days`."""
+    months: dict[str, Figure]
+    """'YYYY-MM' -> figure, oldest first."""
+
+
+WINDOWS = (7, 30, 90)
+
+
+def day_figures(line: ComponentTimeline, zone: ZoneInfo, today: date, count: int) -> list[Day]:
+    """Return the `count` days ending with `today`, oldest first."""
+    days = [today - timedelta(days=n) for n in range(count - 1, -1, -1)]
+    return [Day(d, line.figure(_local_midnight(d, zone),
+                               _local_midnight(d + timedelta(days=1), zone))) for d in days]
+
+
+def window_figure(line: ComponentTimeline, zone: ZoneInfo, today: date, count: int) -> Figure:
+    """Return the figure of the `count` calendar days ending with today (today up to now)."""
+    start = _local_midnight(today - timedelta(days=count - 1), zone)
+    return line.figure(start, _local_midnight(today + timedelta(days=1), zone))
+
+
+def month_figures(line: ComponentTimeline, zone: ZoneInfo, first: date,
+                  today: date) -> dict[str, Figure]:
+    """Return each calendar month from `first`'s month to today's, oldest first."""
+    months: dict[str, Figure] = {}
+    year, month = first.year, first.month
+    while (year, month) <= (today.year, today.month):
+        following = (year + 1, 1) if month == 12 else (year, month + 1)
+        start = _local_midnight(date(year, month, 1), zone)
+        end = _local_midnight(date(following[0], following[1], 1), zone)
+        months[f"{year:04d}-{month:02d}"] = line.figure(start, end)
+        year, month = following
+    return months
+
+
+def first_day(config: SiteConfig, site: Site, component: Component, today: date) -> date:
+    """Return where a component's monthly record starts: its `since`, else the earliest entry."""
+    if component.since is not None:
+        return min(component.since, today)
+    starts = [i.started.astimezone(config.timezone).date() for i in site.incidents]
+    starts += [m.scheduled.astimezone(config.timezone).date() for m in site.maintenances]
+    return min([today, *starts])
+
+
+def compute(config: SiteConfig, site: Site, now: datetime,
+            days: int | None = None) -> list[ComponentUptime]:
+    """Return every component's uptime figures at `now`."""
+    zone = config.timezone
+    today = now.astimezone(zone).date()
+    count = days or config.uptime_days
+    result = []
+    for component in config.components:
+        line = timeline(config, site, component, now)
+        result.append(ComponentUptime(
+            component=component,
+            target=config.target_of(component),
+            days=tuple(day_figures(line, zone, today, count)),
+            windows={f"{n}d": window_figure(line, zone, today, n)
+                     for n in sorted({*WINDOWS, config.uptime_days, count})},
+            months=month_figures(line, zone, first_day(config, site, component, today), today),
+        ))
+    return result
