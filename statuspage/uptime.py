@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
-from .model import Component, ComponentStatus, Incident, Site
+from .model import Component, ComponentStatus, Incident, Maintenance, Site
 
 Interval = tuple[float, float]
 """A half-open span [start, end) in POSIX seconds."""
@@ -169,20 +169,23 @@ def _local_midnight(day: date, zone: ZoneInfo) -> float:
     return datetime.combine(day, time(0), tzinfo=zone).timestamp()
 
 
-def timeline(config: SiteConfig, site: Site, component: Component,
-             now: datetime) -> ComponentTimeline:
-    """Return the component's downtime and excluded time as interval arithmetic."""
+def timeline(config: SiteConfig, site: Site, component: Component, now: datetime,
+             incidents: Sequence[Incident] | None = None,
+             maintenances: Sequence[Maintenance] | None = None) -> ComponentTimeline:
+    """Return the component's downtime and excluded time as interval arithmetic.
+
+    `incidents` and `maintenances` may be given already narrowed to this component.
+    """
     weights = config.weights
     end_of_all = now.timestamp()
     pieces: list[tuple[float, float, float]] = []
-    for incident in site.incidents:
-        steps = incident.components.get(component.id)
-        if not steps:
-            continue
-        pieces.extend(_incident_pieces(incident, component.id, weights, now))
-    excluded = _union(
-        (m.window()[0].timestamp(), min(m.window()[1].timestamp(), end_of_all))
-        for m in site.maintenances if component.id in m.components)
+    for incident in site.incidents if incidents is None else incidents:
+        if incident.components.get(component.id):
+            pieces.extend(_incident_pieces(incident, component.id, weights, now))
+    windows = (m.window() for m in (site.maintenances if maintenances is None else maintenances)
+               if component.id in m.components)
+    excluded = _union((start.timestamp(), min(end.timestamp(), end_of_all))
+                      for start, end in windows)
     first = _local_midnight(component.since, config.timezone) if component.since else None
     return ComponentTimeline(_weighted_segments(pieces), excluded, first, end_of_all)
 
@@ -223,37 +226,53 @@ class ComponentUptime:
 WINDOWS = (7, 30, 90)
 
 
-def day_figures(line: ComponentTimeline, zone: ZoneInfo, today: date, count: int) -> list[Day]:
+class Midnights:
+    """Local midnights of a time zone as POSIX seconds, each worked out once."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._known: dict[date, float] = {}
+
+    def __call__(self, day: date) -> float:
+        found = self._known.get(day)
+        if found is None:
+            found = self._known[day] = _local_midnight(day, self.zone)
+        return found
+
+
+def day_figures(line: ComponentTimeline, zone: ZoneInfo | Midnights, today: date,
+                count: int) -> list[Day]:
     """Return the `count` days ending with `today`, oldest first."""
+    midnight = zone if isinstance(zone, Midnights) else Midnights(zone)
     days = [today - timedelta(days=n) for n in range(count - 1, -1, -1)]
-    return [Day(d, line.figure(_local_midnight(d, zone),
-                               _local_midnight(d + timedelta(days=1), zone))) for d in days]
+    return [Day(d, line.figure(midnight(d), midnight(d + timedelta(days=1)))) for d in days]
 
 
-def window_figure(line: ComponentTimeline, zone: ZoneInfo, today: date, count: int) -> Figure:
+def window_figure(line: ComponentTimeline, zone: ZoneInfo | Midnights, today: date,
+                  count: int) -> Figure:
     """Return the figure of the `count` calendar days ending with today (today up to now)."""
-    start = _local_midnight(today - timedelta(days=count - 1), zone)
-    return line.figure(start, _local_midnight(today + timedelta(days=1), zone))
+    midnight = zone if isinstance(zone, Midnights) else Midnights(zone)
+    return line.figure(midnight(today - timedelta(days=count - 1)),
+                       midnight(today + timedelta(days=1)))
 
 
-def month_figures(line: ComponentTimeline, zone: ZoneInfo, first: date,
+def month_figures(line: ComponentTimeline, zone: ZoneInfo | Midnights, first: date,
                   today: date) -> dict[str, Figure]:
     """Return each calendar month from `first`'s month to today's, oldest first."""
+    midnight = zone if isinstance(zone, Midnights) else Midnights(zone)
     months: dict[str, Figure] = {}
     year, month = first.year, first.month
     while (year, month) <= (today.year, today.month):
         following = (year + 1, 1) if month == 12 else (year, month + 1)
-        start = _local_midnight(date(year, month, 1), zone)
-        end = _local_midnight(date(following[0], following[1], 1), zone)
-        months[f"{year:04d}-{month:02d}"] = line.figure(start, end)
+        months[f"{year:04d}-{month:02d}"] = line.figure(
+            midnight(date(year, month, 1)), midnight(date(following[0], following[1], 1)))
         year, month = following
     return months
 
 
-def first_day(config: SiteConfig, site: Site, component: Component, today: date) -> date:
-    """Return where a component's monthly record starts: its `since`, else the earliest entry."""
-    if component.since is not None:
-        return min(component.since, today)
+def _earliest(config: SiteConfig, site: Site, today: date) -> date:
+    """Return where the monthly record of a component without `since` starts: the earliest
+    incident or maintenance."""
     starts = [i.started.astimezone(config.timezone).date() for i in site.incidents]
     starts += [m.scheduled.astimezone(config.timezone).date() for m in site.maintenances]
     return min([today, *starts])
@@ -262,18 +281,29 @@ def first_day(config: SiteConfig, site: Site, component: Component, today: date)
 def compute(config: SiteConfig, site: Site, now: datetime,
             days: int | None = None) -> list[ComponentUptime]:
     """Return every component's uptime figures at `now`."""
-    zone = config.timezone
-    today = now.astimezone(zone).date()
+    zone = Midnights(config.timezone)
+    today = now.astimezone(config.timezone).date()
     count = days or config.uptime_days
+    incidents: dict[str, list[Incident]] = {}
+    for incident in site.incidents:
+        for component_id in incident.components:
+            incidents.setdefault(component_id, []).append(incident)
+    maintenances: dict[str, list[Maintenance]] = {}
+    for item in site.maintenances:
+        for component_id in item.components:
+            maintenances.setdefault(component_id, []).append(item)
+    earliest = _earliest(config, site, today)
     result = []
     for component in config.components:
-        line = timeline(config, site, component, now)
+        line = timeline(config, site, component, now, incidents.get(component.id, []),
+                        maintenances.get(component.id, []))
+        first = min(component.since, today) if component.since else earliest
         result.append(ComponentUptime(
             component=component,
             target=config.target_of(component),
             days=tuple(day_figures(line, zone, today, count)),
             windows={f"{n}d": window_figure(line, zone, today, n)
                      for n in sorted({*WINDOWS, config.uptime_days, count})},
-            months=month_figures(line, zone, first_day(config, site, component, today), today),
+            months=month_figures(line, zone, first, today),
         ))
     return result

@@ -27,6 +27,11 @@ def test_uptime_json_has_the_spec_shape(example_site: Path) -> None:
     nov20 = next(d for d in chat["days"] if d["date"] == "2026-11-20")
     assert nov20 == {"date": "2026-11-20", "downtime_minutes": 26.4, "counted_minutes": 1440.0,
                      "uptime": round(100 * (1 - 26.4 / 1440), 6)}
+    # docs/uptime.md's worked example: October's P0 (92 min) and Nov 10's early-completed
+    # maintenance (100 min left out).
+    assert chat["months"]["2026-10"] == round(100 * (1 - 92 / 44640), 6)
+    nov10 = next(d for d in chat["days"] if d["date"] == "2026-11-10")
+    assert (nov10["counted_minutes"], nov10["uptime"]) == (1340.0, 100.0)
     voice = next(c for c in data["components"] if c["id"] == "voice")
     assert voice["days"][0]["uptime"] is None  # before `since`: no data, never 100
     assert next(iter(voice["months"])) == "2026-09"
