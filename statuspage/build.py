@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 import jinja2
 
 from . import uptime
 from .api import uptime_json
+from .badges import component_badge, endpoint, status_badge, svg
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error
+from .feeds import calendar, feed_pages
 from .load import find_documents, load_document
 from .markup import MarkdownRenderer
 from .model import Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import asset_name, extra_pages, make_environment, pages, render_page, static_files
+from .revisions import window_changes
+from .status import overview
+from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
 from .write import OutputRefused, SiteWriter, check_output
 
@@ -79,9 +86,10 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     env = make_environment(config)
     written: list[str] = []
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
-    writer.write("api/uptime.json", uptime_json(config, figures, now))
+    for path, content in _machine_files(config, site, now, figures):
+        writer.write(path, content)
     try:
-        for page in pages(config, site, now, assets, figures):
+        for page in chain(pages(config, site, now, assets, figures), feed_pages(config, site, now)):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
         for page in extra_pages(config, written):
@@ -89,6 +97,30 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     except jinja2.TemplateError as exc:
         raise BuildFailed([_template_problem(exc, config)]) from None
     return writer.count
+
+
+def _machine_files(config: SiteConfig, site: Site, now: datetime,
+                   figures: list[uptime.ComponentUptime]) -> Iterator[tuple[str, bytes]]:
+    """Yield the files made for programs: the v2 API, uptime, badges and the calendar."""
+    state = overview(config, site, now)
+    yield "api/uptime.json", uptime_json(config, figures, now)
+    for path, document in StatuspageApi(config, site, state, now).documents():
+        yield path, encode(document)
+    maintenance = bool(state.active) and not state.ongoing
+    label, message, colour, shields = status_badge(config.title, state.indicator,
+                                                   state.description, maintenance)
+    yield "badges/status.svg", svg(label, message, colour)
+    yield "api/badges/status.json", encode(endpoint(label, message, shields))
+    for figure in figures:
+        component = figure.component
+        label, message, colour, shields = component_badge(
+            component.name, state.components[component.id], figure.windows["90d"].uptime)
+        yield f"badges/{component.id}.svg", svg(label, message, colour)
+        yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
+    windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
+    moved = window_changes(config.root, windows)
+    yield "maintenance.ics", calendar(config, site.maintenances, {
+        m.slug: moved.get(config.source(m.path), 0) for m in site.maintenances})
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

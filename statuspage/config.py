@@ -80,6 +80,11 @@ class SiteConfig:
         relative = path.relative_to(self.root).as_posix()
         return f"{self.shown_root.rstrip('/')}/{relative}" if self.shown_root else relative
 
+    def source(self, shown: str) -> Path:
+        """Return the file a message path (as made by `shown`) names."""
+        prefix = f"{self.shown_root.rstrip('/')}/" if self.shown_root else ""
+        return self.root / (shown[len(prefix):] if shown.startswith(prefix) else shown)
+
     def component(self, component_id: str) -> Component | None:
         """Return the component with this id, if there is one."""
         return next((c for c in self.components if c.id == component_id), None)
@@ -233,6 +238,10 @@ def _components(value: Any, reader: _Reader, problems: list[Problem]) -> tuple[C
         if cid and not COMPONENT_ID.match(cid):
             reader.fail((*path, "id"), f"component id '{cid}' must be lowercase letters, digits "
                                        "and hyphens, starting with a letter or digit")
+            cid = ""
+        elif cid == "status":
+            reader.fail((*path, "id"), "component id 'status' is reserved: "
+                                       "badges/status.svg is the badge of the whole page")
             cid = ""
         elif cid and any(c.id == cid for c in found):
             reader.fail((*path, "id"), f"duplicate component id '{cid}'")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import markdown
 import nh3
 
@@ -67,3 +70,11 @@ class MarkdownRenderer:
         md = self._nested if nested else self._document
         md.reset()
         return sanitise(md.convert(text)).strip()
+
+
+def plain_text(fragment: str) -> str:
+    """Return the text of sanitised HTML, for JSON and calendars: one line per paragraph."""
+    folded = re.sub(r"\s+", " ", fragment)
+    spaced = re.sub(r"</(p|li|h[2-6]|tr|pre|blockquote)>|<br\s*/?>", "\n", folded)
+    text = html.unescape(nh3.clean(spaced, tags=set()))
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())

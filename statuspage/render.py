@@ -84,7 +84,8 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     loaders += [builtin, jinja2.PrefixLoader({"default": builtin}, delimiter=":")]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg", "atom", "rss"],
+                                            default_for_string=True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -1,0 +1,165 @@
+"""Feeds and calendar: entries for the Atom and RSS templates, and maintenance.ics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .markup import plain_text
+from .model import Incident, Maintenance, Site, Update
+from .render import LABELS, Page
+from .times import written
+
+RECENT = 50
+"""Feeds hold the newest entries only, so their size stays bounded as incidents accumulate."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry; `content` is sanitised HTML."""
+
+    id: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    content: str
+    category: str
+
+    @property
+    def rfc822(self) -> str:
+        """Return `published` for RSS."""
+        return format_datetime(self.published.astimezone(UTC), usegmt=True)
+
+
+def _update_html(update: Update, config: SiteConfig) -> str:
+    when = update.at.astimezone(config.timezone)
+    head = Markup("<p><strong>{}</strong> — {}</p>").format(
+        LABELS.get(update.status, update.status), written(when))
+    return str(head + Markup(update.html))
+
+
+def _incident_entry(incident: Incident, config: SiteConfig, now: datetime) -> Entry:
+    link = f"{config.url}incidents/{incident.slug}/"
+    parts = [incident.summary_html] if incident.summary_html else []
+    parts += [_update_html(u, config) for u in incident.updates if u.at <= now]
+    postmortem = incident.published_postmortem(now)
+    updated = max([incident.started] + [u.at for u in incident.updates if u.at <= now])
+    if postmortem is not None and postmortem.published is not None:
+        parts.append(f"<h2>Postmortem</h2>{postmortem.html}")
+        updated = max(updated, postmortem.published)
+    return Entry(link, incident.title, link, incident.started, updated, "\n".join(parts),
+                 "incident")
+
+
+def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime) -> Entry:
+    link = f"{config.url}maintenance/{item.slug}/"
+    window = Markup("<p>Scheduled {} to {}</p>").format(
+        written(item.scheduled.astimezone(config.timezone)),
+        written(item.until.astimezone(config.timezone)))
+    parts = [str(window)] + ([item.summary_html] if item.summary_html else [])
+    parts += [_update_html(u, config) for u in item.updates if u.at <= now]
+    stamps = [u.at for u in item.updates if u.at <= now]
+    published = min(stamps) if stamps else min(item.scheduled, now)
+    return Entry(link, f"Maintenance: {item.title}", link, published,
+                 max(stamps) if stamps else published, "\n".join(parts), "maintenance")
+
+
+def history_entries(config: SiteConfig, site: Site, now: datetime,
+                    component: str | None = None) -> list[Entry]:
+    """Return one entry per incident or maintenance (of `component`, if given), newest first."""
+    entries = [_incident_entry(i, config, now) for i in site.incidents
+               if i.started <= now and (component is None or component in i.components)]
+    entries += [_maintenance_entry(m, config, now) for m in site.maintenances
+                if component is None or component in m.components]
+    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
+    return entries[:RECENT]
+
+
+def update_entries(config: SiteConfig, site: Site, now: datetime) -> list[Entry]:
+    """Return one entry per update and per postmortem publication, newest first."""
+    entries = []
+    for owner, kind, title in ([(i, "incidents", i.title) for i in site.incidents]
+                               + [(m, "maintenance", f"Maintenance: {m.title}")
+                                  for m in site.maintenances]):
+        link = f"{config.url}{kind}/{owner.slug}/"
+        for update in owner.updates:
+            if update.at > now:
+                continue
+            label = LABELS.get(update.status, update.status)
+            stamp = update.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+            entries.append(Entry(f"{link}#{update.status}-{stamp}", f"{label}: {title}", link,
+                                 update.at, update.at, _update_html(update, config),
+                                 update.status))
+        if isinstance(owner, Incident):
+            postmortem = owner.published_postmortem(now)
+            if postmortem is not None and postmortem.published is not None:
+                entries.append(Entry(f"{link}#postmortem", f"Postmortem: {title}",
+                                     f"{link}#postmortem", postmortem.published,
+                                     postmortem.published, postmortem.html, "postmortem"))
+    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
+    return entries[:RECENT]
+
+
+def feed_updated(entries: Sequence[Entry], fallback: datetime) -> datetime:
+    """Return the feed's own update time: its newest entry's (stable across builds)."""
+    return max((e.updated for e in entries), default=fallback)
+
+
+def calendar(config: SiteConfig, maintenances: Iterable[Maintenance],
+             sequences: dict[str, int]) -> bytes:
+    """Return maintenance.ics: one VEVENT per maintenance window, times in UTC."""
+    host = urlsplit(config.url).hostname or "statuspage"
+    cal = Calendar()
+    cal.add("prodid", "-//statuspage//maintenance//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{config.title}: maintenance")
+    for item in sorted(maintenances, key=lambda m: (m.scheduled, m.slug)):
+        event = Event()
+        # DTSTAMP is the last change we know of, not the build time, so unchanged events stay
+        # byte-identical from one build to the next.
+        changed = max([u.at for u in item.updates] + [item.scheduled])
+        text = plain_text("\n".join([item.summary_html] + [u.html for u in item.updates]))
+        event.add("uid", f"maintenance-{item.slug}@{host}")
+        event.add("dtstamp", changed.astimezone(UTC))
+        event.add("last-modified", changed.astimezone(UTC))
+        event.add("dtstart", item.scheduled.astimezone(UTC))
+        event.add("dtend", item.until.astimezone(UTC))
+        event.add("sequence", sequences.get(item.slug, 0))
+        event.add("status", "CONFIRMED")
+        event.add("summary", f"Maintenance: {item.title}")
+        event.add("description", text)
+        event.add("url", f"{config.url}maintenance/{item.slug}/")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def feed_pages(config: SiteConfig, site: Site, now: datetime) -> Iterable[Page]:
+    """Yield the Atom and RSS feeds: history, updates, and history per component."""
+    def feed(path: str, template: str, title: str, alternate: str,
+             entries: list[Entry]) -> Page:
+        return Page(path, template, {"config": config, "entries": entries, "feed_title": title,
+                                     "self_url": config.url + path, "alternate": alternate,
+                                     "updated": feed_updated(entries, now)})
+
+    history = history_entries(config, site, now)
+    title = f"{config.title}: incident history"
+    yield feed("history.atom", "feeds/feed.atom", title, config.url, history)
+    yield feed("history.rss", "feeds/feed.rss", title, config.url, history)
+    yield feed("updates.atom", "feeds/feed.atom", f"{config.title}: every update", config.url,
+               update_entries(config, site, now))
+    for component in config.components:
+        entries = history_entries(config, site, now, component.id)
+        base = f"components/{component.id}/"
+        name = f"{config.title}: {component.name}"
+        yield feed(base + "history.atom", "feeds/feed.atom", name, config.url + base, entries)
+        yield feed(base + "history.rss", "feeds/feed.rss", name, config.url + base, entries)

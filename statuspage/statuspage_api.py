@@ -1,0 +1,214 @@
+"""The Atlassian Statuspage public API v2, as static files at the same paths and with the same
+field names, so existing clients, exporters and widgets read a statuspage site unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from .config import SiteConfig
+from .markup import plain_text
+from .model import (
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    Maintenance,
+    MaintenanceStatus,
+    Site,
+    Update,
+)
+from .status import Overview, is_ongoing
+
+RECENT = 50
+"""incidents.json and scheduled-maintenances.json hold this many, newest first (as Statuspage)."""
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def stable_id(kind: str, key: str) -> str:
+    """Return a 12-character lowercase id derived from a kind and a slug or component id."""
+    number = int.from_bytes(hashlib.sha256(f"{kind}:{key}".encode()).digest()[:10], "big")
+    chars = []
+    for _ in range(12):
+        number, digit = divmod(number, 36)
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
+
+
+class StatuspageApi:
+    """Builds the v2 documents for one build; times are ISO 8601 in the site's time zone."""
+
+    def __init__(self, config: SiteConfig, site: Site, state: Overview, now: datetime) -> None:
+        self.config, self.site, self.state, self.now = config, site, state, now
+        self.page_id = stable_id("page", config.url)
+        self.component_list = self._components()
+        self._by_id = {c["id"]: c for c in self.component_list}
+
+    def time(self, moment: datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(self.config.timezone).isoformat()
+
+    def page(self) -> dict[str, Any]:
+        moments = [u.at for i in self.site.incidents for u in i.updates]
+        moments += [i.started for i in self.site.incidents]
+        moments += [u.at for m in self.site.maintenances for u in m.updates]
+        latest = max((m for m in moments if m <= self.now), default=self.now)
+        return {"id": self.page_id, "name": self.config.title, "url": self.config.url.rstrip("/"),
+                "time_zone": self.config.timezone.key, "updated_at": self.time(latest)}
+
+    def status(self) -> dict[str, str]:
+        return {"indicator": self.state.indicator.value, "description": self.state.description}
+
+    def _changed(self, component_id: str) -> datetime | None:
+        moments: list[datetime] = []
+        for incident in self.site.incidents:
+            steps = incident.components.get(component_id)
+            if steps:
+                moments += [s.at for s in steps]
+                if incident.resolved_at:
+                    moments.append(incident.resolved_at)
+        for item in self.site.maintenances:
+            if component_id in item.components:
+                moments += list(item.window())
+        return max((m for m in moments if m <= self.now), default=None)
+
+    def _components(self) -> list[dict[str, Any]]:
+        """Return every component and group, in page order, as Statuspage lists them."""
+        found: list[dict[str, Any]] = []
+        groups: dict[str, dict[str, Any]] = {}
+        position = 0
+        for component in self.config.components:
+            group_id = None
+            if component.group:
+                group = groups.get(component.group)
+                if group is None:
+                    position += 1
+                    group = groups[component.group] = self._group(component.group, position)
+                    found.append(group)
+                group_id = group["id"]
+                group["components"].append(stable_id("component", component.id))
+            position += 1
+            status = self.state.components[component.id]
+            since = self.time(datetime.combine(component.since, datetime.min.time(),
+                                               self.config.timezone)) if component.since else None
+            found.append({
+                "id": stable_id("component", component.id), "name": component.name,
+                "status": status.value, "created_at": since or self.time(self.now),
+                "updated_at": self.time(self._changed(component.id)) or since
+                or self.time(self.now),
+                "position": position, "description": component.description or None,
+                "showcase": True, "start_date": component.since.isoformat()
+                if component.since else None, "group_id": group_id, "page_id": self.page_id,
+                "group": False, "only_show_if_degraded": False,
+            })
+        for group in groups.values():
+            children = [c for c in found if c.get("group_id") == group["id"]]
+            worst = max((ComponentStatus(c["status"]) for c in children), key=lambda s: s.rank)
+            group["status"] = worst.value
+            group["updated_at"] = max(c["updated_at"] for c in children)
+            group["created_at"] = min(c["created_at"] for c in children)
+        return found
+
+    def _group(self, name: str, position: int) -> dict[str, Any]:
+        return {"id": stable_id("group", name), "name": name, "status": "operational",
+                "created_at": None, "updated_at": None, "position": position,
+                "description": None, "showcase": False, "start_date": None, "group_id": None,
+                "page_id": self.page_id, "group": True, "only_show_if_degraded": False,
+                "components": []}
+
+    def _component_ref(self, component_id: str) -> dict[str, Any] | None:
+        return self._by_id.get(stable_id("component", component_id))
+
+    def _update(self, owner: str, update: Update, affected: list[dict[str, str]]) -> dict[str, Any]:
+        moment = self.time(update.at)
+        return {"id": stable_id("update", f"{owner}@{update.at.isoformat()}"),
+                "status": update.status, "body": plain_text(update.html),
+                "incident_id": stable_id("incident", owner), "created_at": moment,
+                "updated_at": moment, "display_at": moment, "affected_components": affected,
+                "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        """Return one incident in Statuspage's shape, updates newest first."""
+        updates = []
+        ordered = list(reversed(incident.updates))
+        for index, update in enumerate(ordered):
+            affected = []
+            for cid in incident.components:
+                component = self.config.component(cid)
+                if component is None:
+                    continue
+                before = (incident.status_of(cid, ordered[index - 1].at) if index
+                          else ComponentStatus.OPERATIONAL)
+                after = incident.status_of(cid, update.at)
+                if index == 0 or before is not after:
+                    affected.append({"code": stable_id("component", cid), "name": component.name,
+                                     "old_status": before.value, "new_status": after.value})
+            updates.append(self._update(incident.slug, update, affected))
+        monitoring = [u.at for u in incident.updates if u.status == IncidentStatus.MONITORING.value]
+        first = min((u.at for u in incident.updates), default=incident.started)
+        latest = max((u.at for u in incident.updates), default=incident.started)
+        return {
+            "id": stable_id("incident", incident.slug), "name": incident.title,
+            "status": incident.status.value if is_ongoing(incident, self.now) else "resolved",
+            "created_at": self.time(min(first, incident.started)),
+            "updated_at": self.time(latest), "monitoring_at": self.time(min(monitoring))
+            if monitoring else None, "resolved_at": self.time(incident.resolved_at),
+            "impact": incident.impact.value,
+            "shortlink": f"{self.config.url}incidents/{incident.slug}/",
+            "started_at": self.time(incident.started), "page_id": self.page_id,
+            "incident_updates": list(reversed(updates)),
+            "components": [c for cid in incident.components
+                           if (c := self._component_ref(cid)) is not None],
+        }
+
+    def maintenance(self, item: Maintenance) -> dict[str, Any]:
+        """Return one maintenance in Statuspage's shape."""
+        status = item.status_at(self.now)
+        ordered = sorted(item.updates, key=lambda u: u.at)
+        updates = [self._update(item.slug, u, []) for u in ordered]
+        latest = max((u.at for u in item.updates), default=item.scheduled)
+        done = item.ended_at if status is MaintenanceStatus.COMPLETED else None
+        return {
+            "id": stable_id("incident", item.slug), "name": item.title, "status": status.value,
+            "created_at": self.time(min([u.at for u in item.updates] + [item.scheduled])),
+            "updated_at": self.time(latest),
+            "monitoring_at": None, "resolved_at": self.time(done), "impact": "maintenance",
+            "shortlink": f"{self.config.url}maintenance/{item.slug}/",
+            "started_at": self.time(item.scheduled), "page_id": self.page_id,
+            "incident_updates": list(reversed(updates)),
+            "components": [c for cid in item.components
+                           if (c := self._component_ref(cid)) is not None],
+            "scheduled_for": self.time(item.scheduled),
+            "scheduled_until": self.time(item.until),
+        }
+
+    def documents(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (path, document) for the eight endpoints."""
+        page = self.page()
+        status = self.status()
+        components = self.component_list
+        unresolved = [self.incident(i) for i in self.state.ongoing]
+        upcoming = [self.maintenance(m) for m in self.state.upcoming]
+        active = [self.maintenance(m) for m in self.state.active]
+        recent = [self.incident(i) for i in self.site.incidents if i.started <= self.now][:RECENT]
+        maintenances = [self.maintenance(m) for m in self.site.maintenances][:RECENT]
+        yield "api/v2/summary.json", {"page": page, "components": components,
+                                      "incidents": unresolved,
+                                      "scheduled_maintenances": active + upcoming,
+                                      "status": status}
+        yield "api/v2/status.json", {"page": page, "status": status}
+        yield "api/v2/components.json", {"page": page, "components": components}
+        yield "api/v2/incidents.json", {"page": page, "incidents": recent}
+        yield "api/v2/incidents/unresolved.json", {"page": page, "incidents": unresolved}
+        yield "api/v2/scheduled-maintenances.json", {"page": page,
+                                                     "scheduled_maintenances": maintenances}
+        yield "api/v2/scheduled-maintenances/upcoming.json", {
+            "page": page, "scheduled_maintenances": upcoming}
+        yield "api/v2/scheduled-maintenances/active.json", {
+            "page": page, "scheduled_maintenances": active}
+
+
+def encode(document: Any) -> bytes:
+    """Return a document as compact UTF-8 JSON with a final newline."""
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
