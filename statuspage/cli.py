@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, scaffold
 from .build import build as build_site
 from .build import load_site
 from .config import SiteConfig, load_config
@@ -61,13 +62,13 @@ def _config(config_path: str, err: bool) -> tuple[SiteConfig, list[Problem]]:
     return config, problems
 
 
-def _now(value: str | None, config: SiteConfig) -> datetime:
+def _now(value: str | None, config: SiteConfig, option: str = "--now") -> datetime:
     if value is None:
         return datetime.now(UTC).replace(microsecond=0)
     try:
         return parse_timestamp(value, config.timezone)
     except TimeError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 _NOW_HELP = "Build as if it were this time (naive times are in the site time zone)."
@@ -79,16 +80,126 @@ def main() -> None:
     """Static public status pages from incidents kept in git."""
 
 
+def _github(problems: Iterable[Problem]) -> None:
+    for problem in sort_problems(problems):
+        line = f",line={problem.location.line}" if problem.location.line else ""
+        message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        click.echo(f"::{problem.level.value} file={problem.location.path}{line}::{message}")
+
+
 @main.command()
 @click.option("--now", "now_text", metavar="TIME", help=_NOW_HELP)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "output", type=click.Choice(["text", "github"]), default="text",
+              show_default=True, help="'github' prints annotations for pull requests.")
 @common
-def check(config_path: str, now_text: str | None) -> None:
+def check(config_path: str, now_text: str | None, strict: bool, output: str) -> None:
     """Validate the configuration and every incident file; exit 1 on any error."""
-    config, problems = _config(config_path, err=False)
-    _site, more = load_site(config, _now(now_text, config))
-    problems += more
-    _print_problems(problems, err=False)
-    sys.exit(1 if any(p.is_error for p in problems) else 0)
+    config, problems = load_config(Path(config_path), config_path)
+    if config is not None:
+        _site, more = load_site(config, _now(now_text, config))
+        problems += more
+    if output == "github":
+        _github(problems)
+        click.echo(summary(problems))
+    else:
+        _print_problems(problems, err=False)
+    failed = any(p.is_error for p in problems) or (strict and bool(problems))
+    sys.exit(1 if failed or config is None else 0)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Scaffold a status repository: settings, an example, .gitignore and a CI workflow."""
+    try:
+        made = scaffold.init(directory)
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in made:
+        click.echo(f"created {path}")
+    click.echo("next: edit statuspage.yaml, then run 'statuspage check' and 'statuspage build'")
+
+
+@main.group()
+def new() -> None:
+    """Start a new incident or maintenance file."""
+
+
+def _run(config: SiteConfig, action: Callable[[], Path]) -> None:
+    """Run a file-writing action; print the file as problems name it, or why it failed."""
+    try:
+        path = action()
+    except scaffold.ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(config.shown(path))
+
+
+def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        cid, sep, status = value.partition("=")
+        if not sep or not cid or not status:
+            raise click.BadParameter(f"'{value}' must look like ID=STATUS, such as "
+                                     "chat-api=partial_outage", param_hint="--component")
+        pairs.append((cid.strip(), status.strip()))
+    return pairs
+
+
+_BACKFILL = "Write as if it were this time (for backfilling; default: now)."
+
+
+@new.command("incident")
+@click.argument("title")
+@click.option("--severity", required=True, help="A severity key, such as P1.")
+@click.option("--component", "components", multiple=True, metavar="ID=STATUS",
+              help="An affected component and its status; repeat for more.")
+@click.option("-m", "--message", help="Text of the first update.")
+@click.option("--slug", help="File name after the date (default: from the title).")
+@click.option("--now", "now_text", metavar="TIME", help=_BACKFILL)
+@common
+def new_incident(config_path: str, title: str, severity: str, components: tuple[str, ...],
+                 message: str | None, slug: str | None, now_text: str | None) -> None:
+    """Write incidents/YYYY-MM-DD-SLUG.md with a first update; print its path."""
+    config, _problems = _config(config_path, err=True)
+    pairs = _pairs(components)
+    _run(config, lambda: scaffold.new_incident(config, title, severity, pairs, message,
+                                       _now(now_text, config), slug))
+
+
+@new.command("maintenance")
+@click.argument("title")
+@click.option("--component", "components", multiple=True, metavar="ID",
+              help="A component under maintenance; repeat for more.")
+@click.option("--start", required=True, metavar="TIME", help="When the window opens.")
+@click.option("--end", required=True, metavar="TIME", help="When the window closes.")
+@click.option("-m", "--message", help="What will happen and what customers should expect.")
+@click.option("--slug", help="File name after the date (default: from the title).")
+@click.option("--now", "now_text", metavar="TIME", help=_BACKFILL)
+@common
+def new_maintenance(config_path: str, title: str, components: tuple[str, ...], start: str,
+                    end: str, message: str | None, slug: str | None,
+                    now_text: str | None) -> None:
+    """Write a maintenance file for a window; print its path."""
+    config, _problems = _config(config_path, err=True)
+    begin, finish = _now(start, config, "--start"), _now(end, config, "--end")
+    _run(config, lambda: scaffold.new_maintenance(config, title, list(components), begin, finish,
+                                          message, _now(now_text, config), slug))
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("status")
+@click.option("-m", "--message", help="Text of the update.")
+@click.option("--now", "now_text", metavar="TIME", help=_BACKFILL)
+@common
+def update(config_path: str, slug: str, status: str, message: str | None,
+           now_text: str | None) -> None:
+    """Add a timestamped update to an incident or maintenance (a unique prefix of its slug
+    is enough; 'resolve' resolves)."""
+    config, _problems = _config(config_path, err=True)
+    _run(config, lambda: scaffold.add_update(config, slug, status, message, _now(now_text, config)))
 
 
 @main.command()
@@ -112,3 +223,66 @@ def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
         _print_problems(problems, err=True)
     elapsed = time.perf_counter() - started
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@common
+def serve(config_path: str, port: int, host: str) -> None:
+    """Build, serve, and rebuild on every change, reloading open pages."""
+    from .serve import Outcome, Server
+
+    path = Path(config_path)
+    root = path.resolve().parent
+    with tempfile.TemporaryDirectory(prefix="statuspage-serve-") as folder:
+        out = Path(folder) / "site"
+
+        def builder() -> Outcome:
+            config, problems = load_config(path, config_path)
+            if config is None:
+                return Outcome(None, [str(p) for p in problems])
+            try:
+                result = build_site(config, out, datetime.now(UTC).replace(microsecond=0))
+            except BuildFailed as failed:
+                return Outcome(None, [str(p) for p in [*problems, *failed.problems]])
+            except Exception as exc:  # serve must outlive a bug: show it, keep the old site
+                return Outcome(None, [f"error: internal error: {type(exc).__name__}: {exc}"])
+            return Outcome(out, [str(p) for p in [*problems, *result.problems]])
+
+        def report(outcome: Outcome) -> None:
+            stamp = time.strftime("%H:%M:%S")
+            for line in outcome.problems:
+                click.echo(line, err=True)
+            if outcome.site is None:
+                click.echo(f"{stamp} build failed; still serving the last good site", err=True)
+            else:
+                click.echo(f"{stamp} built")
+
+        def ignored(changed: Path) -> bool:
+            try:
+                parts = changed.resolve().relative_to(root).parts
+            except ValueError:
+                return True
+            return not parts or any(p.startswith(".") or p == "__pycache__" for p in parts) or (
+                len(parts) == 1 and parts[0] != path.name) or parts[0] == "site"
+
+        try:
+            server = Server(builder, [root, root / "incidents", root / "templates"], host, port,
+                            report=report, ignored=ignored)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        server.start()
+        bound_host, bound_port = server.address
+        click.echo(f"serving on http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("stopping")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

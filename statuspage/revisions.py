@@ -35,7 +35,9 @@ def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
              ) -> dict[Path, list[tuple[datetime, datetime]]]:
     try:
         result = subprocess.run(
-            ["git", "log", "--reverse", "--no-color", "--no-renames", "-p", "-U0",
+            # Paths relative to the status repository, whatever the user's diff settings.
+            ["git", "log", "--reverse", "--no-color", "--no-renames", "--relative",
+             "--src-prefix=a/", "--dst-prefix=b/", "--no-ext-diff", "-p", "-U0",
              "--format=%x01", "--", *[str(p.relative_to(root)) for p in current]],
             cwd=root, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError, ValueError):

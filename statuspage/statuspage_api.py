@@ -43,6 +43,8 @@ class StatuspageApi:
     def __init__(self, config: SiteConfig, site: Site, state: Overview, now: datetime) -> None:
         self.config, self.site, self.state, self.now = config, site, state, now
         self.page_id = stable_id("page", config.url)
+        starts = [i.started for i in site.incidents] + [m.scheduled for m in site.maintenances]
+        self.first_seen = min((t for t in starts if t <= now), default=now)
         self.component_list = self._components()
         self._by_id = {c["id"]: c for c in self.component_list}
 
@@ -94,9 +96,9 @@ class StatuspageApi:
                                                self.config.timezone)) if component.since else None
             found.append({
                 "id": stable_id("component", component.id), "name": component.name,
-                "status": status.value, "created_at": since or self.time(self.now),
+                "status": status.value, "created_at": since or self.time(self.first_seen),
                 "updated_at": self.time(self._changed(component.id)) or since
-                or self.time(self.now),
+                or self.time(self.first_seen),
                 "position": position, "description": component.description or None,
                 "showcase": True, "start_date": component.since.isoformat()
                 if component.since else None, "group_id": group_id, "page_id": self.page_id,

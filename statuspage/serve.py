@@ -1,0 +1,206 @@
+"""`statuspage serve`: build, serve, watch, rebuild once per burst of changes, reload pages.
+
+The builder is injected, so tests drive the server with a stand-in; the last good build keeps
+being served while a broken file is fixed, with the problems shown on every page.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+WAIT_PATH = "/__statuspage/wait"
+_NOWHERE = "/nonexistent/statuspage-serve"
+_SCRIPT = (
+    "<script>(function(){{var v={version};"
+    "function p(){{fetch('{path}?v='+v)"
+    ".then(function(r){{return r.text()}}).then(function(t){{if(+t!==v){{location.reload()}}"
+    "else{{p()}}}}).catch(function(){{setTimeout(p,1000)}})}}p()}})();</script>"
+)
+_BANNER = (
+    '<div role="alert" style="position:fixed;left:0;right:0;bottom:0;z-index:99;'
+    "max-height:45vh;overflow:auto;background:#fff0f0;color:#5c0000;border-top:3px solid "
+    '#cf222e;padding:.75rem 1rem;font:14px/1.4 ui-monospace,monospace;white-space:pre-wrap">'
+    "<strong>The last change did not build; this page is from the last good build, if any."
+    "</strong>\n{}</div>"
+)
+
+
+@dataclass
+class Outcome:
+    """What one build did: the folder to serve (None if it failed) and problem lines."""
+
+    site: Path | None
+    problems: list[str] = field(default_factory=list)
+
+
+class LiveSite:
+    """The site being served and its version; pages wait here for the next version."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.version = 0
+        self.site: Path | None = None
+        self.problems: list[str] = []
+
+    def publish(self, outcome: Outcome) -> None:
+        """Serve a new build, or keep the last good one and show the problems."""
+        with self._changed:
+            if outcome.site is not None:
+                self.site = outcome.site
+            self.problems = outcome.problems if outcome.site is None else []
+            self.version += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Return the version once it differs from `seen`, or after `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen, timeout=timeout)
+            return self.version
+
+
+class Rebuilder:
+    """Runs the builder once per burst of changes: each change restarts a short timer."""
+
+    def __init__(self, builder: Callable[[], Outcome], live: LiveSite, delay: float = 0.2,
+                 report: Callable[[Outcome], None] | None = None) -> None:
+        self.builder, self.live, self.delay = builder, live, delay
+        self.report = report
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def build_now(self) -> None:
+        """Build at once and publish the result."""
+        with self._lock:
+            outcome = self.builder()
+            self.builds += 1
+        if self.report is not None:
+            self.report(outcome)
+        self.live.publish(outcome)
+
+    def changed(self) -> None:
+        """Note a change; the build runs `delay` seconds after the last one."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self.build_now)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+
+
+class _Watcher(FileSystemEventHandler):
+    def __init__(self, rebuilder: Rebuilder, ignored: Callable[[Path], bool]) -> None:
+        self.rebuilder, self.ignored = rebuilder, ignored
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        if any(p and not self.ignored(Path(str(p))) for p in paths):
+            self.rebuilder.changed()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    live: LiveSite
+
+    def __init__(self, *args: Any, live: LiveSite, **kwargs: Any) -> None:
+        self.live = live
+        super().__init__(*args, directory=str(live.site or _NOWHERE), **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == WAIT_PATH:
+            seen = int((parse_qs(parts.query).get("v") or ["0"])[0] or 0)
+            self._send(str(self.live.wait(seen, timeout=25.0)).encode(), "text/plain")
+            return
+        if self.live.site is None:
+            # Nothing has built yet: say why, and never fall back to serving some other folder.
+            page = "<!DOCTYPE html><html lang=\"en\"><title>statuspage</title><body></body></html>"
+            self._send(self._inject(page).encode(), "text/html; charset=utf-8", status=503)
+            return
+        target = Path(self.translate_path(parts.path))
+        if target.is_dir():
+            target = target / "index.html"
+        if target.suffix == ".html" and target.is_file():
+            self._send(self._inject(target.read_text(encoding="utf-8")).encode(),
+                       "text/html; charset=utf-8")
+            return
+        super().do_GET()
+
+    def _inject(self, page: str) -> str:
+        extra = _SCRIPT.format(version=self.live.version, path=WAIT_PATH)
+        if self.live.problems:
+            extra = _BANNER.format(html.escape("\n".join(self.live.problems))) + extra
+        index = page.rfind("</body>")
+        return page[:index] + extra + page[index:] if index >= 0 else page + extra
+
+    def _send(self, body: bytes, kind: str, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server:
+    """An HTTP server for the live site, with a file watcher that rebuilds it."""
+
+    def __init__(self, builder: Callable[[], Outcome], watch: list[Path], host: str = "127.0.0.1",
+                 port: int = 8000, delay: float = 0.2,
+                 report: Callable[[Outcome], None] | None = None,
+                 ignored: Callable[[Path], bool] = lambda path: False) -> None:
+        self.live = LiveSite()
+        self.rebuilder = Rebuilder(builder, self.live, delay, report)
+        self.watch, self.ignored = watch, ignored
+        handler = partial(_Handler, live=self.live)
+        self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.observer = Observer()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Return the host and port the server listens on."""
+        host, port = self.httpd.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        """Build once, then serve and watch in background threads."""
+        self.rebuilder.build_now()
+        watcher = _Watcher(self.rebuilder, self.ignored)
+        for path in self.watch:
+            if path.exists():
+                self.observer.schedule(watcher, str(path), recursive=path.is_dir())
+        self.observer.start()
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching and serving; wait for both to end."""
+        self.rebuilder.cancel()
+        self.observer.stop()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.observer.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)

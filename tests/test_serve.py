@@ -1,0 +1,142 @@
+"""`serve` on port 0 with real HTTP requests: an injected builder, a real watcher."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BASIC_CONFIG
+
+from statuspage.serve import WAIT_PATH, Outcome, Server
+
+
+def get(server: Server, path: str = "/") -> tuple[int, str]:
+    host, port = server.address
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+class FakeBuilder:
+    """Builds a one-page site from the watched folder's files; fails when 'broken' exists."""
+
+    def __init__(self, source: Path, out: Path) -> None:
+        self.source, self.out, self.calls = source, out, 0
+
+    def __call__(self) -> Outcome:
+        self.calls += 1
+        if (self.source / "broken").exists():
+            return Outcome(None, ["incidents/x.md:3: error: broken on purpose"])
+        self.out.mkdir(exist_ok=True)
+        names = sorted(p.name for p in self.source.iterdir())
+        (self.out / "index.html").write_text(
+            f"<!DOCTYPE html><html><body><p>build {self.calls}: {' '.join(names)}</p>"
+            "</body></html>")
+        return Outcome(self.out)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Server, FakeBuilder, Path]]:
+    source = tmp_path / "incidents"
+    source.mkdir()
+    builder = FakeBuilder(source, tmp_path / "site")
+    server = Server(builder, [source], port=0, delay=0.3)
+    server.start()
+    yield server, builder, source
+    server.stop()
+
+
+def test_a_change_shows_up_and_open_pages_are_told(served) -> None:  # type: ignore[no-untyped-def]
+    server, _builder, source = served
+    status, page = get(server)
+    assert status == 200 and "build 1: </p>" in page
+    assert f"fetch('{WAIT_PATH}?v='+v)" in page  # the reload script, in serve mode only
+    seen = server.live.version
+    waiter: list[str] = []
+    thread = threading.Thread(target=lambda: waiter.append(get(server, f"{WAIT_PATH}?v={seen}")[1]))
+    thread.start()
+    (source / "a.md").write_text("x")
+    thread.join(timeout=10)
+    assert waiter == [str(seen + 1)]
+    assert "build 2: a.md" in get(server)[1]
+
+
+def test_a_burst_of_writes_gives_one_rebuild(served) -> None:  # type: ignore[no-untyped-def]
+    server, builder, source = served
+    for n in range(25):
+        (source / f"f{n}.md").write_text(str(n))
+    wait_for(lambda: builder.calls == 2)
+    time.sleep(0.8)
+    assert builder.calls == 2
+    assert "f24.md" in get(server)[1]
+
+
+def test_a_broken_file_keeps_the_last_good_site_and_shows_why(served) -> None:  # type: ignore[no-untyped-def]
+    server, builder, source = served
+    (source / "broken").write_text("")
+    wait_for(lambda: builder.calls == 2)
+    wait_for(lambda: bool(server.live.problems))
+    status, page = get(server)
+    assert status == 200 and "build 1: </p>" in page
+    assert "incidents/x.md:3: error: broken on purpose" in page and 'role="alert"' in page
+    (source / "broken").unlink()
+    wait_for(lambda: builder.calls == 3)
+    wait_for(lambda: not server.live.problems)
+    assert "broken on purpose" not in get(server)[1]
+
+
+def test_nothing_built_yet_is_a_503_not_a_directory_listing(tmp_path: Path) -> None:
+    server = Server(lambda: Outcome(None, ["statuspage.yaml:1: error: bad"]), [], port=0)
+    server.start()
+    try:
+        status, page = get(server, "/statuspage.yaml")
+        assert status == 503 and "statuspage.yaml:1: error: bad" in page
+    finally:
+        server.stop()
+
+
+def test_built_site_has_no_reload_script(example_site: Path) -> None:
+    assert "<script" not in (example_site / "index.html").read_text()
+
+
+def test_cli_serve_builds_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    repo = tmp_path / "status"
+    repo.mkdir()
+    (repo / "statuspage.yaml").write_text(BASIC_CONFIG)
+    (repo / "incidents").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statuspage.cli", "serve", "--port", "0"], cwd=repo,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not any(line.startswith("serving on ") for line in lines):
+            lines.append(process.stdout.readline())
+            assert lines[-1], "".join(lines)
+        url = next(line for line in lines if line.startswith("serving on ")).split()[2]
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert "All Systems Operational" in response.read().decode()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert "stopping" in process.stdout.read()
+    finally:
+        process.kill()
