@@ -118,9 +118,10 @@ def _machine_files(config: SiteConfig, site: Site, now: datetime,
         yield f"badges/{component.id}.svg", svg(label, message, colour)
         yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
     windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
-    moved = window_changes(config.root, windows)
-    yield "maintenance.ics", calendar(config, site.maintenances, {
-        m.slug: moved.get(config.source(m.path), 0) for m in site.maintenances})
+    found = window_changes(config.root, windows)
+    yield "maintenance.ics", calendar(config, site.maintenances, now, {
+        m.slug: found[config.source(m.path)] for m in site.maintenances
+        if config.source(m.path) in found})
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

@@ -15,6 +15,7 @@ from .config import SiteConfig
 from .markup import plain_text
 from .model import Incident, Maintenance, Site, Update
 from .render import LABELS, Page
+from .revisions import Revisions
 from .times import written
 
 RECENT = 50
@@ -113,8 +114,8 @@ def feed_updated(entries: Sequence[Entry], fallback: datetime) -> datetime:
     return max((e.updated for e in entries), default=fallback)
 
 
-def calendar(config: SiteConfig, maintenances: Iterable[Maintenance],
-             sequences: dict[str, int]) -> bytes:
+def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datetime,
+             revisions: dict[str, Revisions]) -> bytes:
     """Return maintenance.ics: one VEVENT per maintenance window, times in UTC."""
     host = urlsplit(config.url).hostname or "statuspage"
     cal = Calendar()
@@ -125,16 +126,19 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance],
     cal.add("x-wr-calname", f"{config.title}: maintenance")
     for item in sorted(maintenances, key=lambda m: (m.scheduled, m.slug)):
         event = Event()
-        # DTSTAMP is the last change we know of, not the build time, so unchanged events stay
-        # byte-identical from one build to the next.
-        changed = max([u.at for u in item.updates] + [item.scheduled])
+        # DTSTAMP is the last change we know of (an update, or the file's last commit), not
+        # the build time, so unchanged events stay byte-identical from one build to the next.
+        known = revisions.get(item.slug, Revisions(0, None))
+        stamps = [u.at for u in item.updates if u.at <= now]
+        stamps += [known.committed] if known.committed is not None else []
+        changed = max(stamps) if stamps else min(item.scheduled, now)
         text = plain_text("\n".join([item.summary_html] + [u.html for u in item.updates]))
         event.add("uid", f"maintenance-{item.slug}@{host}")
         event.add("dtstamp", changed.astimezone(UTC))
         event.add("last-modified", changed.astimezone(UTC))
         event.add("dtstart", item.scheduled.astimezone(UTC))
         event.add("dtend", item.until.astimezone(UTC))
-        event.add("sequence", sequences.get(item.slug, 0))
+        event.add("sequence", known.moves)
         event.add("status", "CONFIRMED")
         event.add("summary", f"Maintenance: {item.title}")
         event.add("description", text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,47 +18,67 @@ from .times import TimeError, parse_timestamp
 _WINDOW_LINE = re.compile(r"^\+(scheduled|until):\s*(.*?)\s*(?:#.*)?$")
 
 
-def window_changes(root: Path, current: dict[Path, tuple[datetime, datetime]]) -> dict[Path, int]:
-    """Return, per file, how many times its (scheduled, until) changed after it was first
-    written, counting an uncommitted change as one more."""
-    counts = {path: 0 for path in current}
+@dataclass(frozen=True)
+class Revisions:
+    """What git says of one maintenance file."""
+
+    moves: int
+    """How often (scheduled, until) changed after the file was first written; an uncommitted
+    change counts as one more."""
+    committed: datetime | None
+    """When the file was last committed, if it ever was."""
+
+
+def window_changes(root: Path,
+                   current: dict[Path, tuple[datetime, datetime]]) -> dict[Path, Revisions]:
+    """Return, per file, how often its window moved and when it was last committed."""
     if not current:
-        return counts
-    history = _history(root, current)
+        return {}
+    history, committed = _history(root, current)
+    found = {}
     for path, (scheduled, until) in current.items():
         versions = [*history.get(path, []), (scheduled, until)]
         distinct = [v for i, v in enumerate(versions) if i == 0 or v != versions[i - 1]]
-        counts[path] = len(distinct) - 1
-    return counts
+        found[path] = Revisions(len(distinct) - 1, committed.get(path))
+    return found
+
+
+Versions = dict[Path, list[tuple[datetime, datetime]]]
 
 
 def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
-             ) -> dict[Path, list[tuple[datetime, datetime]]]:
+             ) -> tuple[Versions, dict[Path, datetime]]:
     try:
         result = subprocess.run(
             # Paths relative to the status repository, whatever the user's diff settings.
             ["git", "log", "--reverse", "--no-color", "--no-renames", "--relative",
              "--src-prefix=a/", "--dst-prefix=b/", "--no-ext-diff", "-p", "-U0",
-             "--format=%x01", "--", *[str(p.relative_to(root)) for p in current]],
+             "--format=%x01%ct", "--", *[str(p.relative_to(root)) for p in current]],
             cwd=root, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError, ValueError):
-        return {}
+        return {}, {}
     if result.returncode != 0:
-        return {}
+        return {}, {}
     return _parse(result.stdout, root, current)
 
 
 def _parse(log: str, root: Path, current: dict[Path, tuple[datetime, datetime]],
-           ) -> dict[Path, list[tuple[datetime, datetime]]]:
-    """Return each file's window after every commit that changed it, oldest first."""
-    history: dict[Path, list[tuple[datetime, datetime]]] = {}
+           ) -> tuple[Versions, dict[Path, datetime]]:
+    """Return each file's window after every commit that changed it, oldest first, and the
+    time of the last commit that touched it."""
+    history: Versions = {}
+    committed: dict[Path, datetime] = {}
     for commit in log.split("\x01")[1:]:
         changed: dict[Path, dict[str, datetime]] = {}
         path: Path | None = None
-        for line in commit.split("\n"):
+        stamp, _, body = commit.partition("\n")
+        when = datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
+        for line in body.split("\n"):
             if line.startswith("+++ "):
                 name = line[4:].strip()
                 path = root / name[2:] if name.startswith("b/") else None
+                if path in current and when is not None:
+                    committed[path] = when
                 continue
             match = _WINDOW_LINE.match(line)
             if path is None or path not in current or match is None:
@@ -72,4 +93,4 @@ def _parse(log: str, root: Path, current: dict[Path, tuple[datetime, datetime]],
             versions = history.setdefault(path, [])
             before = versions[-1] if versions else current[path]
             versions.append((values.get("scheduled", before[0]), values.get("until", before[1])))
-    return history
+    return history, committed
