@@ -17,6 +17,7 @@ from .badges import component_badge, endpoint, status_badge, svg
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error
 from .feeds import calendar, feed_pages
+from .i18n import translations
 from .load import find_documents, load_document
 from .markup import MarkdownRenderer
 from .model import Site
@@ -89,7 +90,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     for path, content in _machine_files(config, site, now, figures):
         writer.write(path, content)
     try:
-        for page in chain(pages(config, site, now, assets, figures), feed_pages(config, site, now)):
+        feeds = feed_pages(config, site, now, translations(config.language).gettext)
+        for page in chain(pages(config, site, now, assets, figures), feeds):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
         for page in extra_pages(config, written):
@@ -121,7 +123,7 @@ def _machine_files(config: SiteConfig, site: Site, now: datetime,
     found = window_changes(config.root, windows)
     yield "maintenance.ics", calendar(config, site.maintenances, now, {
         m.slug: found[config.source(m.path)] for m in site.maintenances
-        if config.source(m.path) in found})
+        if config.source(m.path) in found}, translations(config.language).gettext)
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Location, Problem, error, warning
+from .i18n import N_
 from .load import YamlData, parse_yaml, read_text
 from .model import Component, ComponentStatus, Impact, SeverityLevel
 from .times import TimeError, parse_date, parse_duration
@@ -21,10 +22,10 @@ COMPONENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SEVERITY_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 DEFAULT_SEVERITIES = (
-    SeverityLevel("P0", "Critical", Impact.CRITICAL, timedelta(minutes=15), timedelta(hours=4)),
-    SeverityLevel("P1", "Major", Impact.MAJOR, timedelta(minutes=30), timedelta(hours=8)),
-    SeverityLevel("P2", "Minor", Impact.MINOR, timedelta(hours=2), timedelta(hours=24)),
-    SeverityLevel("P3", "Low", Impact.NONE, timedelta(hours=4), None),
+    SeverityLevel("P0", N_("Critical"), Impact.CRITICAL, timedelta(minutes=15), timedelta(hours=4)),
+    SeverityLevel("P1", N_("Major"), Impact.MAJOR, timedelta(minutes=30), timedelta(hours=8)),
+    SeverityLevel("P2", N_("Minor"), Impact.MINOR, timedelta(hours=2), timedelta(hours=24)),
+    SeverityLevel("P3", N_("Low"), Impact.NONE, timedelta(hours=4), None),
 )
 DEFAULT_WEIGHTS = {
     ComponentStatus.MAJOR_OUTAGE: 1.0,

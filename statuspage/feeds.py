@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .markup import plain_text
@@ -18,6 +18,7 @@ from .render import LABELS, Page
 from .revisions import Revisions
 from .times import written
 
+Gettext = Callable[[str], str]
 RECENT = 50
 """Feeds hold the newest entries only, so their size stays bounded as incidents accumulate."""
 
@@ -40,69 +41,71 @@ class Entry:
         return format_datetime(self.published.astimezone(UTC), usegmt=True)
 
 
-def _update_html(update: Update, config: SiteConfig) -> str:
+def _update_html(update: Update, config: SiteConfig, _: Gettext) -> str:
     when = update.at.astimezone(config.timezone)
-    head = Markup("<p><strong>{}</strong> — {}</p>").format(
-        LABELS.get(update.status, update.status), written(when))
+    head = Markup("<p><strong>{}</strong> — {}</p>").format(_(LABELS[update.status]),
+                                                            written(when))
     return str(head + Markup(update.html))
 
 
-def _incident_entry(incident: Incident, config: SiteConfig, now: datetime) -> Entry:
+def _incident_entry(incident: Incident, config: SiteConfig, now: datetime, _: Gettext) -> Entry:
     link = f"{config.url}incidents/{incident.slug}/"
     parts = [incident.summary_html] if incident.summary_html else []
-    parts += [_update_html(u, config) for u in incident.updates if u.at <= now]
+    parts += [_update_html(u, config, _) for u in incident.updates if u.at <= now]
     postmortem = incident.published_postmortem(now)
     updated = max([incident.started] + [u.at for u in incident.updates if u.at <= now])
     if postmortem is not None and postmortem.published is not None:
-        parts.append(f"<h2>Postmortem</h2>{postmortem.html}")
+        parts.append(f"<h2>{escape(_('Postmortem'))}</h2>{postmortem.html}")
         updated = max(updated, postmortem.published)
     return Entry(link, incident.title, link, incident.started, updated, "\n".join(parts),
                  "incident")
 
 
-def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime) -> Entry:
+def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime,
+                       _: Gettext) -> Entry:
     link = f"{config.url}maintenance/{item.slug}/"
-    window = Markup("<p>Scheduled {} to {}</p>").format(
-        written(item.scheduled.astimezone(config.timezone)),
-        written(item.until.astimezone(config.timezone)))
+    window = Markup("<p>{}</p>").format(_("Scheduled %(start)s to %(end)s") % {
+        "start": written(item.scheduled.astimezone(config.timezone)),
+        "end": written(item.until.astimezone(config.timezone))})
     parts = [str(window)] + ([item.summary_html] if item.summary_html else [])
-    parts += [_update_html(u, config) for u in item.updates if u.at <= now]
+    parts += [_update_html(u, config, _) for u in item.updates if u.at <= now]
     stamps = [u.at for u in item.updates if u.at <= now]
     published = min(stamps) if stamps else min(item.scheduled, now)
-    return Entry(link, f"Maintenance: {item.title}", link, published,
+    return Entry(link, _("Maintenance: %(title)s") % {"title": item.title}, link, published,
                  max(stamps) if stamps else published, "\n".join(parts), "maintenance")
 
 
-def history_entries(config: SiteConfig, site: Site, now: datetime,
+def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
                     component: str | None = None) -> list[Entry]:
     """Return one entry per incident or maintenance (of `component`, if given), newest first."""
-    entries = [_incident_entry(i, config, now) for i in site.incidents
+    entries = [_incident_entry(i, config, now, _) for i in site.incidents
                if i.started <= now and (component is None or component in i.components)]
-    entries += [_maintenance_entry(m, config, now) for m in site.maintenances
+    entries += [_maintenance_entry(m, config, now, _) for m in site.maintenances
                 if component is None or component in m.components]
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     return entries[:RECENT]
 
 
-def update_entries(config: SiteConfig, site: Site, now: datetime) -> list[Entry]:
+def update_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> list[Entry]:
     """Return one entry per update and per postmortem publication, newest first."""
     entries = []
     for owner, kind, title in ([(i, "incidents", i.title) for i in site.incidents]
-                               + [(m, "maintenance", f"Maintenance: {m.title}")
-                                  for m in site.maintenances]):
+                               + [(m, "maintenance", _("Maintenance: %(title)s") % {
+                                   "title": m.title}) for m in site.maintenances]):
         link = f"{config.url}{kind}/{owner.slug}/"
         for update in owner.updates:
             if update.at > now:
                 continue
-            label = LABELS.get(update.status, update.status)
+            label = _(LABELS[update.status])
             stamp = update.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
             entries.append(Entry(f"{link}#{update.status}-{stamp}", f"{label}: {title}", link,
-                                 update.at, update.at, _update_html(update, config),
+                                 update.at, update.at, _update_html(update, config, _),
                                  update.status))
         if isinstance(owner, Incident):
             postmortem = owner.published_postmortem(now)
             if postmortem is not None and postmortem.published is not None:
-                entries.append(Entry(f"{link}#postmortem", f"Postmortem: {title}",
+                entries.append(Entry(f"{link}#postmortem",
+                                     _("Postmortem: %(title)s") % {"title": title},
                                      f"{link}#postmortem", postmortem.published,
                                      postmortem.published, postmortem.html, "postmortem"))
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
@@ -115,7 +118,7 @@ def feed_updated(entries: Sequence[Entry], fallback: datetime) -> datetime:
 
 
 def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datetime,
-             revisions: dict[str, Revisions]) -> bytes:
+             revisions: dict[str, Revisions], _: Gettext) -> bytes:
     """Return maintenance.ics: one VEVENT per maintenance window, times in UTC."""
     host = urlsplit(config.url).hostname or "statuspage"
     cal = Calendar()
@@ -123,7 +126,7 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datet
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{config.title}: maintenance")
+    cal.add("x-wr-calname", _("%(title)s: maintenance") % {"title": config.title})
     for item in sorted(maintenances, key=lambda m: (m.scheduled, m.slug)):
         event = Event()
         # DTSTAMP is the last change we know of (an update, or the file's last commit), not
@@ -140,14 +143,14 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datet
         event.add("dtend", item.until.astimezone(UTC))
         event.add("sequence", known.moves)
         event.add("status", "CONFIRMED")
-        event.add("summary", f"Maintenance: {item.title}")
+        event.add("summary", _("Maintenance: %(title)s") % {"title": item.title})
         event.add("description", text)
         event.add("url", f"{config.url}maintenance/{item.slug}/")
         cal.add_component(event)
     return bytes(cal.to_ical())
 
 
-def feed_pages(config: SiteConfig, site: Site, now: datetime) -> Iterable[Page]:
+def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> Iterable[Page]:
     """Yield the Atom and RSS feeds: history, updates, and history per component."""
     def feed(path: str, template: str, title: str, alternate: str,
              entries: list[Entry]) -> Page:
@@ -155,14 +158,15 @@ def feed_pages(config: SiteConfig, site: Site, now: datetime) -> Iterable[Page]:
                                      "self_url": config.url + path, "alternate": alternate,
                                      "updated": feed_updated(entries, now)})
 
-    history = history_entries(config, site, now)
-    title = f"{config.title}: incident history"
+    history = history_entries(config, site, now, _)
+    title = _("%(title)s: incident history") % {"title": config.title}
     yield feed("history.atom", "feeds/feed.atom", title, config.url, history)
     yield feed("history.rss", "feeds/feed.rss", title, config.url, history)
-    yield feed("updates.atom", "feeds/feed.atom", f"{config.title}: every update", config.url,
-               update_entries(config, site, now))
+    yield feed("updates.atom", "feeds/feed.atom",
+               _("%(title)s: every update") % {"title": config.title}, config.url,
+               update_entries(config, site, now, _))
     for component in config.components:
-        entries = history_entries(config, site, now, component.id)
+        entries = history_entries(config, site, now, _, component.id)
         base = f"components/{component.id}/"
         name = f"{config.title}: {component.name}"
         yield feed(base + "history.atom", "feeds/feed.atom", name, config.url + base, entries)

@@ -17,10 +17,10 @@ from markupsafe import Markup
 from . import __version__
 from .bars import THRESHOLDS, day_views, percent, runs
 from .config import SiteConfig
+from .i18n import N_, Formats, translations
 from .model import Component, ComponentStatus, Incident, Maintenance, Site
 from .sla import periods
 from .status import Overview, is_ongoing, overview, performance
-from .times import format_duration
 from .uptime import ComponentUptime
 
 MONTHS_ON_UPTIME_PAGE = 12
@@ -29,27 +29,27 @@ RECENT_DAYS = 7
 """How many days of history the index lists, one heading a day."""
 
 LABELS = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "verifying": "Verifying",
-    "completed": "Completed",
-    "met": "Met",
-    "missed": "Missed",
-    "pending": "Pending",
-    "no_target": "No target",
-    "none": "None",
-    "minor": "Minor",
-    "major": "Major",
-    "critical": "Critical",
+    "operational": N_("Operational"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+    "under_maintenance": N_("Under maintenance"),
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
+    "met": N_("Met"),
+    "missed": N_("Missed"),
+    "pending": N_("Pending"),
+    "no_target": N_("No target"),
+    "none": N_("None"),
+    "minor": N_("Minor"),
+    "major": N_("Major"),
+    "critical": N_("Critical"),
 }
 
 
@@ -92,54 +92,37 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(config.language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    formats = Formats(config.language, catalog)
     zone = config.timezone
 
-    def local(value: datetime) -> datetime:
-        return value.astimezone(zone)
-
     def when(value: datetime, with_date: bool = True) -> Markup:
-        moment = local(value)
-        offset = moment.strftime("%z")
-        shown_offset = f"UTC{offset[:3]}:{offset[3:]}"
-        if config.language == "zh-CN":
-            day = f"{moment.year}年{moment.month}月{moment.day}日 "
-        else:
-            day = f"{moment:%b} {moment.day}, {moment.year}, "
-        text = f"{day if with_date else ''}{moment:%H:%M} {shown_offset}"
-        return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), text)
-
-    def day_label(value: date) -> str:
-        if config.language == "zh-CN":
-            return f"{value.year}年{value.month}月{value.day}日"
-        return f"{value:%b} {value.day}, {value.year}"
+        moment = value.astimezone(zone)
+        return Markup('<time datetime="{}">{}</time>').format(
+            moment.isoformat(), formats.moment(moment, with_date))
 
     def month_label(value: str) -> str:
         year, month = (int(p) for p in value.split("-"))
-        if config.language == "zh-CN":
-            return f"{year}年{month}月"
-        return f"{date(year, month, 1):%B} {year}"
+        return formats.month(date(year, month, 1))
+
+    def label(value: object) -> str:
+        key = str(getattr(value, "value", value))
+        return catalog.gettext(LABELS[key]) if key in LABELS else key
 
     env.filters.update(
         when=when,
-        day=day_label,
+        day=formats.day,
         month=month_label,
-        duration=lambda d: format_duration(d) if isinstance(d, timedelta) else "—",
+        duration=lambda d: formats.duration(d) if isinstance(d, timedelta) else "—",
         percent=percent,
-        minutes=_minutes,
-        label=lambda v: LABELS.get(str(getattr(v, "value", v)), str(getattr(v, "value", v))),
+        minutes=formats.minutes,
+        label=label,
+        t=catalog.gettext,
         value=lambda v: getattr(v, "value", v),
     )
     env.globals.update(version=__version__)
     return env
-
-
-def _minutes(value: float) -> str:
-    if value <= 0:
-        return "0 min"
-    if value < 60:
-        return f"{value:.1f} min".replace(".0 min", " min")
-    return format_duration(timedelta(minutes=value))
 
 
 def asset_name(name: str, content: bytes) -> str:

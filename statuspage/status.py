@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .config import SiteConfig
+from .i18n import N_
 from .model import (
     ComponentStatus,
     Impact,
@@ -17,12 +18,12 @@ from .model import (
 )
 
 SENTENCES = {
-    Impact.NONE: "All Systems Operational",
-    Impact.MINOR: "Minor Service Outage",
-    Impact.MAJOR: "Partial System Outage",
-    Impact.CRITICAL: "Major System Outage",
+    Impact.NONE: N_("All Systems Operational"),
+    Impact.MINOR: N_("Minor Service Outage"),
+    Impact.MAJOR: N_("Partial System Outage"),
+    Impact.CRITICAL: N_("Major System Outage"),
 }
-MAINTENANCE_SENTENCE = "Service Under Maintenance"
+MAINTENANCE_SENTENCE = N_("Service Under Maintenance")
 
 
 @dataclass(frozen=True)

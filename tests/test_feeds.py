@@ -410,7 +410,7 @@ def test_non_ascii_and_path_prefix(make_repo: Callable[[str], Repo]) -> None:
         assert len(line) <= 75, line
         line.decode("utf-8")
     (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
-    assert str(event["SUMMARY"]).startswith("Maintenance: 数据库升级：聊天接口")
+    assert str(event["SUMMARY"]).startswith("维护：数据库升级：聊天接口")
     assert str(event["URL"]) == "https://example.github.io/status/maintenance/2026-12-01-db/"
     vobject.readOne(data.decode("utf-8"), validate=True)
     feed = parse(repo.site / "history.atom")
