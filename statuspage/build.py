@@ -13,7 +13,7 @@ import jinja2
 
 from . import uptime
 from .api import uptime_json
-from .badges import component_badge, endpoint, status_badge, svg
+from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error
 from .feeds import calendar, feed_pages
@@ -84,6 +84,15 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
         writer.write(assets[name], content)
+    state = overview(config, site, now)
+    maintenance = bool(state.active) and not state.ongoing
+    icon = favicon(state.indicator, maintenance)
+    assets["favicon.svg"] = f"assets/{asset_name('favicon.svg', icon)}"
+    writer.write(assets["favicon.svg"], icon)
+    if config.logo is not None:
+        logo = config.logo.read_bytes()
+        assets["logo"] = f"assets/{asset_name('logo' + config.logo.suffix.lower(), logo)}"
+        writer.write(assets["logo"], logo)
     env = make_environment(config)
     written: list[str] = []
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
@@ -91,7 +100,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         writer.write(path, content)
     try:
         feeds = feed_pages(config, site, now, translations(config.language).gettext)
-        for page in chain(pages(config, site, now, assets, figures), feeds):
+        colour = theme_colour(state.indicator, maintenance)
+        for page in chain(pages(config, site, now, assets, figures, colour), feeds):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
         for page in extra_pages(config, written):

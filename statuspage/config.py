@@ -33,8 +33,13 @@ DEFAULT_WEIGHTS = {
     ComponentStatus.DEGRADED_PERFORMANCE: 0.0,
 }
 
-_TOP_KEYS = ("title", "url", "timezone", "language", "description", "components",
+_TOP_KEYS = ("title", "url", "timezone", "language", "description", "brand", "components",
              "severities", "uptime")
+_BRAND_KEYS = ("color", "logo")
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg", ".webp": "image/webp"}
+MAX_LOGO_BYTES = 256 * 1024
 _COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target")
 _SEVERITY_KEYS = ("name", "respond", "resolve", "impact")
 _UPTIME_KEYS = ("days", "target", "weights")
@@ -60,6 +65,10 @@ class SiteConfig:
     target: float = 99.9
     """Site-wide SLA target in percent."""
     weights: dict[ComponentStatus, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    brand_color: str | None = None
+    """Accent colour of the header, such as '#4f46e5'."""
+    logo: Path | None = None
+    """Logo shown in the header, a file inside the repository."""
 
     @property
     def incidents_dir(self) -> Path:
@@ -203,6 +212,7 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
                                    f"use one of {', '.join(LANGUAGES)}")
     description = reader.text(raw, "description", ())
 
+    brand_color, logo = _brand(raw.get("brand"), reader, problems, path.parent)
     components = _components(raw.get("components"), reader, problems)
     severities = _severities(raw.get("severities"), reader, problems)
     days, target, weights = _uptime(raw.get("uptime"), reader, problems)
@@ -214,11 +224,41 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
         root=root, shown_root=_parent(shown), title=title, url=url, timezone=zone,
         language=language, description=description, components=components,
         severities=severities, uptime_days=days, target=target, weights=weights,
+        brand_color=brand_color, logo=logo,
     ), problems
 
 
 def _parent(shown: str) -> str:
     return shown.rsplit("/", 1)[0] if "/" in shown else ""
+
+
+def _brand(value: Any, reader: _Reader, problems: list[Problem],
+           root: Path) -> tuple[str | None, Path | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        reader.fail(("brand",), f"brand: expected a mapping such as '{{color: \"#4f46e5\", "
+                                f"logo: logo.svg}}', got {_kind(value)}")
+        return None, None
+    problems += check_keys(value, _BRAND_KEYS, reader.data, reader.shown, ("brand",), "brand.")
+    colour = reader.text(value, "color", ("brand",)) or None
+    if colour is not None and not _COLOUR.match(colour):
+        reader.fail(("brand", "color"), f"brand.color: '{colour}' is not a colour like '#4f46e5'")
+        colour = None
+    name = reader.text(value, "logo", ("brand",)) or None
+    logo = None
+    if name is not None:
+        candidate = (root / name).resolve()
+        if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
+            reader.fail(("brand", "logo"), f"brand.logo: no file '{name}' in the repository")
+        elif candidate.suffix.lower() not in LOGO_TYPES:
+            reader.fail(("brand", "logo"), f"brand.logo: use one of "
+                                           f"{', '.join(LOGO_TYPES)}, not '{candidate.suffix}'")
+        elif candidate.stat().st_size > MAX_LOGO_BYTES:
+            reader.fail(("brand", "logo"), f"brand.logo: larger than {MAX_LOGO_BYTES // 1024} KiB")
+        else:
+            logo = candidate
+    return colour, logo
 
 
 def _components(value: Any, reader: _Reader, problems: list[Problem]) -> tuple[Component, ...]:

@@ -209,11 +209,11 @@ def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str
 
 
 def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
-          figures: list[ComponentUptime]) -> Iterator[Page]:
+          figures: list[ComponentUptime], theme_color: str) -> Iterator[Page]:
     """Yield every page of the site with its context; `figures` hold a year of days."""
     state = overview(config, site, now)
     common = {"config": config, "overview": state, "now": now, "assets": assets,
-              "groups": _groups(config), "thresholds": THRESHOLDS}
+              "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
     by_id = {f.component.id: f for f in figures}
 
     def page(path: str, template: str, **context: Any) -> Page:

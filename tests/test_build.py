@@ -245,3 +245,37 @@ def test_repository_templates_override_and_extend_the_theme(repo: Repo) -> None:
     assert "OVERRIDDEN-404" in page and "Page not found" in page
     css = [p for p in (repo.site / "assets").iterdir() if p.name.startswith("style.")]
     assert [p.read_text() for p in css] == ["body { color: rebeccapurple }\n"]
+
+
+def test_head_brand_logo_and_status_favicon(repo: Repo) -> None:
+    repo.write("logo.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>\n')
+    repo.write("statuspage.yaml", repo.config.read_text()
+               + 'brand:\n  color: "#123abc"\n  logo: logo.svg\n')
+    repo.incident("2026-11-24-down.md", "---\ntitle: Down\nseverity: P0\n"
+                                        "components: {api: major_outage}\n---\n"
+                                        "## Investigating — 2026-11-24 11:00\nDown.\n")
+    assert repo.build().exit_code == 0
+    page = (repo.site / "index.html").read_text()
+    assert '<meta name="theme-color" content="#cf222e">' in page
+    assert '<meta property="og:title" content="Test Status">' in page
+    assert '<meta property="og:url" content="https://status.test.example/">' in page
+    assert 'style="border-top: 4px solid #123abc"' in page
+    assert 'data-refresh="60"' in page
+    logo = next((repo.site / "assets").glob("logo.*.svg"))
+    assert f'<img src="assets/{logo.name}" alt="" height="28">' in page
+    icon = next((repo.site / "assets").glob("favicon.*.svg")).read_text()
+    assert 'fill="#cf222e"' in icon  # red: a P0 is ongoing
+    script = next((repo.site / "assets").glob("site.*.js"))
+    assert script.stat().st_size <= 2048
+
+
+@pytest.mark.parametrize(("brand", "message"), [
+    ('brand:\n  color: red\n', "14: error: brand.color: 'red' is not a colour like '#4f46e5'"),
+    ("brand:\n  logo: ../outside.svg\n", "14: error: brand.logo: no file '../outside.svg' in the "
+                                         "repository"),
+])
+def test_brand_mistakes(repo: Repo, brand: str, message: str) -> None:
+    repo.write("statuspage.yaml", repo.config.read_text() + brand)
+    result = repo.check()
+    assert result.exit_code == 1
+    assert f"{repo.root}/statuspage.yaml:{message}" in result.output

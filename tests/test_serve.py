@@ -114,7 +114,7 @@ def test_nothing_built_yet_is_a_503_not_a_directory_listing(tmp_path: Path) -> N
 
 
 def test_built_site_has_no_reload_script(example_site: Path) -> None:
-    assert "<script" not in (example_site / "index.html").read_text()
+    assert "__statuspage" not in (example_site / "index.html").read_text()
 
 
 def test_cli_serve_builds_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
