@@ -4,6 +4,7 @@ problems and sets the exit code. Only this module reads the clock or the environ
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import tempfile
 import time
@@ -131,7 +132,9 @@ def _run(config: SiteConfig, action: Callable[[], Path]) -> None:
     try:
         path = action()
     except scaffold.ScaffoldError as exc:
-        click.echo(f"error: {exc}", err=True)
+        text = str(exc)
+        # Problems from the file check already read 'path:line: error: ...'.
+        click.echo(text if ": error: " in text else f"error: {text}", err=True)
         sys.exit(1)
     click.echo(config.shown(path))
 
@@ -225,6 +228,10 @@ def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @main.command()
 @click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -272,6 +279,10 @@ def serve(config_path: str, port: int, host: str) -> None:
                             report=report, ignored=ignored)
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        # Ctrl-C, and a plain kill, both stop cleanly (and remove the temporary folder), even
+        # when SIGINT was inherited as ignored from a shell that started us in the background.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         server.start()
         bound_host, bound_port = server.address
         click.echo(f"serving on http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")

@@ -111,7 +111,9 @@ class SiteConfig:
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """Return " (did you mean 'x'?)" for a near miss, or ''."""
     by_case = [c for c in choices if c.lower() == word.lower()]
-    close = by_case or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    by_start = [c for c in choices if word and c.lower().startswith(word.lower())]
+    close = (by_case or (by_start if len(by_start) == 1 else [])
+             or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6))
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -177,7 +179,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     """Return the site configuration at `path` (None if unusable) and every problem found."""
     shown = shown if shown is not None else path.name
     if not path.is_file():
-        return None, [error(Location(shown), "no such file (run 'statuspage init' to create one)")]
+        return None, [error(Location(shown), "no such file (run 'statuspage init' to create one, "
+                                             "or give its path with --config)")]
     text, problems = read_text(path, shown)
     if text is None:
         return None, problems

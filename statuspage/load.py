@@ -160,6 +160,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, first_line
     what = " ".join(str(exc.problem or exc.context or "not valid YAML").split())
     if "\t" in lines[index][: len(lines[index]) - len(lines[index].lstrip())]:
         what = "tabs are not allowed for indentation in YAML; use spaces"
+    elif "mapping values are not allowed" in what:
+        what += " (a value containing ': ' must be quoted, such as title: \"API: errors\")"
     return error(Location(shown, index + first_line), f"YAML syntax: {what}")
 
 

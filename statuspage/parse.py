@@ -37,6 +37,9 @@ _MAINTENANCE_KEYS = ("title", "type", "components", "scheduled", "until", "draft
 _POSTMORTEM_KEYS = ("published", "authors", "draft", "internal")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
+_LEAD = re.compile(r"([^\W\d_]+)(?:[ _-][^\W\d_]+)?")
+_LOOSE = re.compile(r"^([^\W\d_]+)\s*[:,;.]?\s+\d{4}-\d{2}-\d{2}")
+_DEEPER = re.compile(r"^#{3,6}(?!#)\s*(.*?)\s*#*\s*$")
 _SPLIT = re.compile(r"^(?P<status>[^\W\d][\w \-]*?)\s+(?:—|–|-|\||·)\s+(?P<when>.+)$")
 
 
@@ -75,6 +78,11 @@ def split_updates(
                 fence = None
         heading = _H2.match(line) if fence is None else None
         if heading is None:
+            deeper = _DEEPER.match(line) if fence is None else None
+            if deeper and isinstance(_read_heading(deeper.group(1), statuses, config,
+                                                   Location(doc.shown, number)), tuple):
+                problems.append(error(Location(doc.shown, number),
+                                      "update headings are level 2: start the line with '## '"))
             current.append(line)
             continue
         found = _read_heading(heading.group(1), statuses, config, Location(doc.shown, number))
@@ -97,19 +105,27 @@ def split_updates(
 def _read_heading(
     text: str, statuses: tuple[str, ...], config: SiteConfig, where: Location,
 ) -> tuple[str, datetime] | Problem | None:
-    """Return (status, time) for an update heading, a problem for a broken one, else None."""
+    """Return (status, time) for an update heading, a problem for a broken one, else None.
+
+    A heading looks like an update when it starts with a status word, or when a word is
+    followed by a date (a misspelt status); such a heading that does not parse is an error.
+    """
+    lead = _LEAD.match(text)
+    starts = lead is not None and (status_word(lead.group(1)) in statuses
+                                   or status_word(lead.group(0)) in statuses)
     match = _SPLIT.match(text)
-    first = status_word(re.split(r"[\s—–|·]+|\s-\s", text, maxsplit=1)[0]) if text else ""
-    known_first = first in statuses or status_word(text) in statuses
     if match is None:
-        if known_first:
-            return error(where, HEADING_HINT)
-        if re.match(r"^[^\W\d][\w ]*\s+\d{4}-\d{2}-\d{2}", text):
-            return error(where, HEADING_HINT)
+        loose = _LOOSE.match(text)
+        if starts:
+            fix = ("put ' — ' between the status and the time" if any(c.isdigit() for c in text)
+                   else "add the time after the status")
+            return error(where, f"{HEADING_HINT} ({fix})")
+        if loose:
+            return error(where, HEADING_HINT + suggest(status_word(loose.group(1)), statuses))
         return None
     status, when = status_word(match["status"]), match["when"]
     if status not in statuses:
-        if not known_first and not when[:1].isdigit():
+        if not starts and not when[:1].isdigit():
             return None
         return error(where, f"unknown update status '{match['status']}'; use one of "
                             f"{', '.join(statuses)}{suggest(status, statuses)}")
@@ -342,6 +358,12 @@ def _maintenance(doc: Document, slug: str, config: SiteConfig, md: MarkdownRende
     statuses = tuple(s.value for s in MaintenanceStatus)
     summary, updates, more = split_updates(doc, statuses, config, md)
     problems += more
+    for update in updates:
+        if (scheduled is not None and update.status == MaintenanceStatus.COMPLETED.value
+                and update.at < scheduled):
+            problems.append(error(Location(doc.shown, update.line),
+                                  "completed before the window starts; to call off a "
+                                  "maintenance, delete its file or mark it 'draft: true'"))
     if scheduled is None or until is None:
         return None
     ordered = tuple(sorted(updates, key=lambda u: u.at, reverse=True))

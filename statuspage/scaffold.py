@@ -11,9 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
+from . import __version__
 from .config import SiteConfig, suggest
 from .errors import Problem
 from .load import find_documents, split_front_matter
@@ -22,6 +23,8 @@ from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, Maintenance, Mai
 from .parse import POSTMORTEM_SUFFIX, parse_document
 from .times import written
 from .validate import assemble
+
+DISTRIBUTION = "statuspage-static"
 
 
 class ScaffoldError(Exception):
@@ -132,7 +135,9 @@ def find(config: SiteConfig, prefix: str) -> Found:
     exact = [p for p in files if p.stem == prefix]
     matches = exact or [p for p in files if p.stem.startswith(prefix)]
     if not matches:
-        raise ScaffoldError(f"no incident or maintenance file starts with '{prefix}'")
+        near = [p.stem for p in files if prefix.lower() in p.stem.lower()][-3:]
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise ScaffoldError(f"no incident or maintenance file starts with '{prefix}'{hint}")
     if len(matches) > 1:
         names = ", ".join(p.stem for p in matches[:8])
         raise ScaffoldError(f"'{prefix}' matches {len(matches)} files ({names}); "
@@ -166,6 +171,8 @@ def add_update(config: SiteConfig, prefix: str, word: str, message: str | None,
     """Insert a timestamped update section; every other byte of the file stays as it was."""
     found = find(config, prefix)
     status = status_for(word, found.maintenance)
+    if not (message or "").strip():
+        raise ScaffoldError('an update needs words for customers: add -m "what changed"')
     raw = found.path.read_bytes()
     newline = b"\r\n" if b"\r\n" in raw else b"\n"
     label = status.replace("_", " ").capitalize()
@@ -202,17 +209,37 @@ def _insert_at(config: SiteConfig, path: Path, raw: bytes) -> int | None:
     done = [u for u in updates if u.status == IncidentStatus.RESOLVED.value]
     if done and not isinstance(item, Maintenance):
         raise ScaffoldError(f"{config.shown(path)} was resolved at {written(done[0].at)}; "
-                            "an update after the resolution is not allowed")
+                            "an update after the resolution is not allowed (if it broke "
+                            "again, start a new incident with 'statuspage new incident')")
     if not updates or (len(updates) > 1 and updates[0].at < updates[-1].at):
         return None
     # Line numbers count the decoded text; the raw lines keep any BOM and '\r' in their bytes.
     return sum(len(line) + 1 for line in raw.split(b"\n")[: updates[0].line - 1])
 
 
+def install_source() -> str:
+    """Return the pip requirement for the statuspage that is running: the git URL and commit
+    it was installed from (PEP 610), else the published distribution at this version."""
+    try:
+        direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+                            or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        direct = {}
+    vcs = direct.get("vcs_info") or {}
+    if vcs.get("vcs") == "git" and direct.get("url", "").startswith(("https://", "ssh://")):
+        return f"{DISTRIBUTION} @ git+{direct['url']}@{vcs.get('commit_id', 'main')}"
+    return f"{DISTRIBUTION}=={__version__}"
+
+
 def init(target: Path) -> list[Path]:
     """Write a ready status repository into `target`; refuse to overwrite anything."""
     source = resources.files("statuspage") / "starter"
-    made: list[tuple[Path, bytes]] = []
+    requirement = (
+        "# The statuspage your CI installs (this file is read by .github/workflows/).\n"
+        "# Pin it, and change it if you install statuspage from somewhere else, such as\n"
+        "#   statuspage-static @ git+https://github.com/OWNER/REPO@COMMIT\n"
+        f"{install_source()}\n")
+    made: list[tuple[Path, bytes]] = [(target / "requirements.txt", requirement.encode())]
     for name in ("statuspage.yaml", "gitignore", "incidents/example.md",
                  "github/workflows/statuspage.yml"):
         data = (source / name).read_bytes()

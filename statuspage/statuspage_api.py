@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .config import SiteConfig
@@ -140,9 +140,9 @@ class StatuspageApi:
                 component = self.config.component(cid)
                 if component is None:
                     continue
-                before = (incident.status_of(cid, ordered[index - 1].at) if index
+                before = (_status_after(incident, cid, ordered[index - 1]) if index
                           else ComponentStatus.OPERATIONAL)
-                after = incident.status_of(cid, update.at)
+                after = _status_after(incident, cid, update)
                 if index == 0 or before is not after:
                     affected.append({"code": stable_id("component", cid), "name": component.name,
                                      "old_status": before.value, "new_status": after.value})
@@ -209,6 +209,19 @@ class StatuspageApi:
             "page": page, "scheduled_maintenances": upcoming}
         yield "api/v2/scheduled-maintenances/active.json", {
             "page": page, "scheduled_maintenances": active}
+
+
+def _status_after(incident: Incident, component_id: str, update: Update) -> ComponentStatus:
+    """Return the component's status as of an update. Updates in the same minute as the
+    resolution (operators write minutes) report the status before it; only the resolved
+    update reports the recovery."""
+    if update.status == IncidentStatus.RESOLVED.value:
+        return ComponentStatus.OPERATIONAL
+    moment = update.at
+    resolved = incident.resolved_at
+    if resolved is not None and moment >= resolved:
+        moment = resolved - timedelta(microseconds=1)
+    return incident.status_of(component_id, moment)
 
 
 def encode(document: Any) -> bytes:

@@ -32,7 +32,8 @@ def check_output(out: Path, protected: list[Path]) -> None:
     for keep in protected:
         keep = keep.resolve()
         if target == keep or target in keep.parents:
-            raise OutputRefused(f"output '{out}' would replace '{keep}'; "
+            what = "is" if target == keep else "contains"
+            raise OutputRefused(f"output '{out}' {what} '{keep}', which a build would replace; "
                                 "choose an output folder of its own, such as 'site'")
     if target.exists() and not target.is_dir():
         raise OutputRefused(f"output '{out}' is a file, not a folder")

@@ -59,7 +59,8 @@ def test_missing_config_is_one_clear_line(tmp_path: Path) -> None:
     result = run_cli("check", "--config", str(tmp_path / "statuspage.yaml"))
     assert result.exit_code == 1
     assert result.output == (f"{tmp_path}/statuspage.yaml: error: no such file "
-                             "(run 'statuspage init' to create one)\n1 error\n")
+                             "(run 'statuspage init' to create one, or give its path with "
+                             "--config)\n1 error\n")
 
 
 def test_bad_now_is_a_usage_error(repo: Repo) -> None:

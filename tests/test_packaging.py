@@ -15,7 +15,7 @@ def test_wheel_ships_every_theme_file(tmp_path: Path) -> None:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
          str(REPO_ROOT)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    (wheel,) = tmp_path.glob("statuspage-*.whl")
+    (wheel,) = tmp_path.glob("statuspage_static-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     theme = {f"statuspage/templates/{p.relative_to(REPO_ROOT / 'templates').as_posix()}"
              for p in (REPO_ROOT / "templates").rglob("*") if p.is_file()}

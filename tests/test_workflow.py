@@ -108,10 +108,12 @@ def test_update_inserts_above_the_newest_and_keeps_every_other_byte(repo: Repo) 
     inserted = "## Monitoring — 2026-11-24 12:00 +08:00\r\n\r\nFix deployed.\r\n\r\n".encode()
     head, tail = NEWEST_FIRST.split("## Identified")
     assert data == b"\xef\xbb\xbf" + head.encode() + inserted + ("## Identified" + tail).encode()
-    resolved = repo.run("update", "2026-11-24", "resolve", "--now", "2026-11-24 12:30")
+    resolved = repo.run("update", "2026-11-24", "resolve", "-m", "Fixed.", "--now",
+                        "2026-11-24 12:30")
     assert resolved.exit_code == 0, resolved.output
     assert "## Resolved — 2026-11-24 12:30 +08:00" in path.read_text(encoding="utf-8-sig")
-    after = repo.run("update", "2026-11-24", "identified", "--now", "2026-11-24 12:40")
+    after = repo.run("update", "2026-11-24", "identified", "-m", "Again?", "--now",
+                     "2026-11-24 12:40")
     assert after.exit_code == 1
     assert "was resolved at 2026-11-24 12:30 +08:00" in after.output
     assert repo.check("2026-11-24 13:00").exit_code == 0
@@ -146,7 +148,7 @@ def test_update_refuses(repo: Repo, prefix: str, status: str, message: str) -> N
     for name in ("a", "b"):
         repo.incident(f"2026-11-24-{name}.md", "---\ntitle: A\nseverity: P2\n---\n"
                                                "## Investigating — 2026-11-24 10:00\n")
-    result = repo.run("update", prefix, status, "--now", NOW)
+    result = repo.run("update", prefix, status, "-m", "Text.", "--now", NOW)
     assert result.exit_code == 1
     assert result.output.strip() == f"error: {message}"
 
@@ -154,8 +156,12 @@ def test_update_refuses(repo: Repo, prefix: str, status: str, message: str) -> N
 def test_update_maintenance_statuses(repo: Repo) -> None:
     repo.incident("2026-11-24-m.md", "---\ntitle: M\ntype: maintenance\ncomponents: [api]\n"
                                      "scheduled: 2026-11-24 11:00\nuntil: 2026-11-24 13:00\n---\n")
-    assert repo.run("update", "2026-11-24-m", "in progress", "--now", NOW).exit_code == 0
-    assert repo.run("update", "2026-11-24-m", "done", "--now", "2026-11-24 12:10").exit_code == 0
+    assert repo.run("update", "2026-11-24-m", "in progress", "-m", "Started.",
+                    "--now", NOW).exit_code == 0
+    assert repo.run("update", "2026-11-24-m", "done", "-m", "Done.",
+                    "--now", "2026-11-24 12:10").exit_code == 0
+    no_text = repo.run("update", "2026-11-24-m", "verifying", "--now", "2026-11-24 12:20")
+    assert no_text.exit_code == 1 and "an update needs words for customers" in no_text.output
     text = (repo.root / "incidents/2026-11-24-m.md").read_text()
     assert "## In progress — 2026-11-24 12:00 +08:00" in text
     assert "## Completed — 2026-11-24 12:10 +08:00" in text
