@@ -61,7 +61,7 @@ def component_badge(name: str, status: ComponentStatus,
                     uptime: float | None) -> tuple[str, str, str, str]:
     """Return (label, message, svg colour, shields colour) for a component."""
     colour, shields = COLOURS[status.value]
-    message = f"{STATUS_WORDS[status.value]} · {percent(uptime)}"
+    message = f"{STATUS_WORDS[status.value]} · {percent(uptime).replace(chr(0xA0), ' ')}"
     return name, message, colour, shields
 
 

@@ -34,7 +34,7 @@ def percent(value: float | None) -> str:
     if value is None:
         return "no data"
     cut = math.floor(value * 100) / 100
-    return f"{cut:.2f} %"
+    return f"{cut:.2f}\u00a0%"  # a no-break space: the sign never wraps to a line of its own
 
 
 @dataclass(frozen=True)

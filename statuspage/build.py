@@ -23,7 +23,7 @@ from .markup import MarkdownRenderer
 from .model import Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import asset_name, extra_pages, make_environment, pages, render_page, static_files
-from .revisions import window_changes
+from .revisions import Revisions, window_changes
 from .status import overview
 from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
@@ -96,10 +96,11 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     env = make_environment(config)
     written: list[str] = []
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
-    for path, content in _machine_files(config, site, now, figures):
+    revisions = _revisions(config, site)
+    for path, content in _machine_files(config, site, now, figures, revisions):
         writer.write(path, content)
     try:
-        feeds = feed_pages(config, site, now, translations(config.language).gettext)
+        feeds = feed_pages(config, site, now, translations(config.language).gettext, revisions)
         colour = theme_colour(state.indicator, maintenance)
         for page in chain(pages(config, site, now, assets, figures, colour), feeds):
             writer.write(page.path, render_page(env, page).encode())
@@ -111,12 +112,21 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     return writer.count
 
 
+def _revisions(config: SiteConfig, site: Site) -> dict[str, Revisions]:
+    """Return what git says of each maintenance file, by slug."""
+    windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
+    found = window_changes(config.root, windows)
+    return {m.slug: found[config.source(m.path)] for m in site.maintenances
+            if config.source(m.path) in found}
+
+
 def _machine_files(config: SiteConfig, site: Site, now: datetime,
-                   figures: list[uptime.ComponentUptime]) -> Iterator[tuple[str, bytes]]:
+                   figures: list[uptime.ComponentUptime],
+                   revisions: dict[str, Revisions]) -> Iterator[tuple[str, bytes]]:
     """Yield the files made for programs: the v2 API, uptime, badges and the calendar."""
     state = overview(config, site, now)
     yield "api/uptime.json", uptime_json(config, figures, now)
-    for path, document in StatuspageApi(config, site, state, now).documents():
+    for path, document in StatuspageApi(config, site, state, now, revisions).documents():
         yield path, encode(document)
     maintenance = bool(state.active) and not state.ongoing
     label, message, colour, shields = status_badge(config.title, state.indicator,
@@ -129,11 +139,8 @@ def _machine_files(config: SiteConfig, site: Site, now: datetime,
             component.name, state.components[component.id], figure.windows["90d"].uptime)
         yield f"badges/{component.id}.svg", svg(label, message, colour)
         yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
-    windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
-    found = window_changes(config.root, windows)
-    yield "maintenance.ics", calendar(config, site.maintenances, now, {
-        m.slug: found[config.source(m.path)] for m in site.maintenances
-        if config.source(m.path) in found}, translations(config.language).gettext)
+    yield "maintenance.ics", calendar(config, site.maintenances, now, revisions,
+                                      translations(config.language).gettext)
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

@@ -15,7 +15,7 @@ from .config import SiteConfig
 from .markup import plain_text
 from .model import Incident, Maintenance, Site, Update
 from .render import LABELS, Page
-from .revisions import Revisions
+from .revisions import Revisions, announced
 from .times import written
 
 Gettext = Callable[[str], str]
@@ -61,26 +61,26 @@ def _incident_entry(incident: Incident, config: SiteConfig, now: datetime, _: Ge
                  "incident")
 
 
-def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime,
-                       _: Gettext) -> Entry:
+def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime, _: Gettext,
+                       times: tuple[datetime, datetime]) -> Entry:
     link = f"{config.url}maintenance/{item.slug}/"
     window = Markup("<p>{}</p>").format(_("Scheduled %(start)s to %(end)s") % {
         "start": written(item.scheduled.astimezone(config.timezone)),
         "end": written(item.until.astimezone(config.timezone))})
     parts = [str(window)] + ([item.summary_html] if item.summary_html else [])
     parts += [_update_html(u, config, _) for u in item.updates if u.at <= now]
-    stamps = [u.at for u in item.updates if u.at <= now]
-    published = min(stamps) if stamps else min(item.scheduled, now)
+    published, updated = times
     return Entry(link, _("Maintenance: %(title)s") % {"title": item.title}, link, published,
-                 max(stamps) if stamps else published, "\n".join(parts), "maintenance")
+                 updated, "\n".join(parts), "maintenance")
 
 
 def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
-                    component: str | None = None) -> list[Entry]:
+                    revisions: dict[str, Revisions], component: str | None = None) -> list[Entry]:
     """Return one entry per incident or maintenance (of `component`, if given), newest first."""
     entries = [_incident_entry(i, config, now, _) for i in site.incidents
                if i.started <= now and (component is None or component in i.components)]
-    entries += [_maintenance_entry(m, config, now, _) for m in site.maintenances
+    entries += [_maintenance_entry(m, config, now, _, announced(m, revisions.get(m.slug), now))
+                for m in site.maintenances
                 if component is None or component in m.components]
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     return entries[:RECENT]
@@ -131,10 +131,8 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datet
         event = Event()
         # DTSTAMP is the last change we know of (an update, or the file's last commit), not
         # the build time, so unchanged events stay byte-identical from one build to the next.
-        known = revisions.get(item.slug, Revisions(0, None))
-        stamps = [u.at for u in item.updates if u.at <= now]
-        stamps += [known.committed] if known.committed is not None else []
-        changed = max(stamps) if stamps else min(item.scheduled, now)
+        known = revisions.get(item.slug, Revisions(0))
+        changed = announced(item, known, now)[1]
         text = plain_text("\n".join([item.summary_html] + [u.html for u in item.updates]))
         event.add("uid", f"maintenance-{item.slug}@{host}")
         event.add("dtstamp", changed.astimezone(UTC))
@@ -150,7 +148,8 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datet
     return bytes(cal.to_ical())
 
 
-def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> Iterable[Page]:
+def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext,
+               revisions: dict[str, Revisions]) -> Iterable[Page]:
     """Yield the Atom and RSS feeds: history, updates, and history per component."""
     def feed(path: str, template: str, title: str, alternate: str,
              entries: list[Entry]) -> Page:
@@ -158,7 +157,7 @@ def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> Ite
                                      "self_url": config.url + path, "alternate": alternate,
                                      "updated": feed_updated(entries, now)})
 
-    history = history_entries(config, site, now, _)
+    history = history_entries(config, site, now, _, revisions)
     title = _("%(title)s: incident history") % {"title": config.title}
     yield feed("history.atom", "feeds/feed.atom", title, config.url, history)
     yield feed("history.rss", "feeds/feed.rss", title, config.url, history)
@@ -166,7 +165,7 @@ def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> Ite
                _("%(title)s: every update") % {"title": config.title}, config.url,
                update_entries(config, site, now, _))
     for component in config.components:
-        entries = history_entries(config, site, now, _, component.id)
+        entries = history_entries(config, site, now, _, revisions, component.id)
         base = f"components/{component.id}/"
         name = f"{config.title}: {component.name}"
         yield feed(base + "history.atom", "feeds/feed.atom", name, config.url + base, entries)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .model import Maintenance
 from .times import TimeError, parse_timestamp
 
 _WINDOW_LINE = re.compile(r"^\+(scheduled|until):\s*(.*?)\s*(?:#.*)?$")
@@ -25,8 +26,21 @@ class Revisions:
     moves: int
     """How often (scheduled, until) changed after the file was first written; an uncommitted
     change counts as one more."""
-    committed: datetime | None
+    committed: datetime | None = None
     """When the file was last committed, if it ever was."""
+    first: datetime | None = None
+    """When the file was first committed."""
+
+
+def announced(item: Maintenance, found: Revisions | None, now: datetime) -> tuple[datetime,
+                                                                                   datetime]:
+    """Return when a maintenance was announced and when it last changed: its updates and
+    commits, never the build time, so feeds and the API stay the same from build to build."""
+    updates = [u.at for u in item.updates if u.at <= now]
+    firsts = [*updates, *([found.first] if found and found.first else [])]
+    lasts = [*updates, *([found.committed] if found and found.committed else [])]
+    published = min(firsts) if firsts else item.scheduled
+    return published, max([published, *lasts])
 
 
 def window_changes(root: Path,
@@ -39,7 +53,9 @@ def window_changes(root: Path,
     for path, (scheduled, until) in current.items():
         versions = [*history.get(path, []), (scheduled, until)]
         distinct = [v for i, v in enumerate(versions) if i == 0 or v != versions[i - 1]]
-        found[path] = Revisions(len(distinct) - 1, committed.get(path))
+        times = committed.get(path, [])
+        found[path] = Revisions(len(distinct) - 1, max(times, default=None),
+                                min(times, default=None))
     return found
 
 
@@ -47,7 +63,7 @@ Versions = dict[Path, list[tuple[datetime, datetime]]]
 
 
 def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
-             ) -> tuple[Versions, dict[Path, datetime]]:
+             ) -> tuple[Versions, dict[Path, list[datetime]]]:
     try:
         result = subprocess.run(
             # Paths relative to the status repository, whatever the user's diff settings.
@@ -63,11 +79,11 @@ def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
 
 
 def _parse(log: str, root: Path, current: dict[Path, tuple[datetime, datetime]],
-           ) -> tuple[Versions, dict[Path, datetime]]:
+           ) -> tuple[Versions, dict[Path, list[datetime]]]:
     """Return each file's window after every commit that changed it, oldest first, and the
-    time of the last commit that touched it."""
+    times of the commits that touched it."""
     history: Versions = {}
-    committed: dict[Path, datetime] = {}
+    committed: dict[Path, list[datetime]] = {}
     for commit in log.split("\x01")[1:]:
         changed: dict[Path, dict[str, datetime]] = {}
         path: Path | None = None
@@ -78,7 +94,7 @@ def _parse(log: str, root: Path, current: dict[Path, tuple[datetime, datetime]],
                 name = line[4:].strip()
                 path = root / name[2:] if name.startswith("b/") else None
                 if path in current and when is not None:
-                    committed[path] = when
+                    committed.setdefault(path, []).append(when)
                 continue
             match = _WINDOW_LINE.match(line)
             if path is None or path not in current or match is None:

@@ -20,6 +20,7 @@ from .model import (
     Site,
     Update,
 )
+from .revisions import Revisions, announced
 from .status import Overview, is_ongoing
 
 RECENT = 50
@@ -40,8 +41,10 @@ def stable_id(kind: str, key: str) -> str:
 class StatuspageApi:
     """Builds the v2 documents for one build; times are ISO 8601 in the site's time zone."""
 
-    def __init__(self, config: SiteConfig, site: Site, state: Overview, now: datetime) -> None:
+    def __init__(self, config: SiteConfig, site: Site, state: Overview, now: datetime,
+                 revisions: dict[str, Revisions]) -> None:
         self.config, self.site, self.state, self.now = config, site, state, now
+        self.revisions = revisions
         self.page_id = stable_id("page", config.url)
         starts = [i.started for i in site.incidents] + [m.scheduled for m in site.maintenances]
         self.first_seen = min((t for t in starts if t <= now), default=now)
@@ -169,12 +172,11 @@ class StatuspageApi:
         status = item.status_at(self.now)
         ordered = sorted(item.updates, key=lambda u: u.at)
         updates = [self._update(item.slug, u, []) for u in ordered]
-        latest = max((u.at for u in item.updates), default=item.scheduled)
+        created, changed = announced(item, self.revisions.get(item.slug), self.now)
         done = item.ended_at if status is MaintenanceStatus.COMPLETED else None
         return {
             "id": stable_id("incident", item.slug), "name": item.title, "status": status.value,
-            "created_at": self.time(min([u.at for u in item.updates] + [item.scheduled])),
-            "updated_at": self.time(latest),
+            "created_at": self.time(created), "updated_at": self.time(changed),
             "monitoring_at": None, "resolved_at": self.time(done), "impact": "maintenance",
             "shortlink": f"{self.config.url}maintenance/{item.slug}/",
             "started_at": self.time(item.scheduled), "page_id": self.page_id,

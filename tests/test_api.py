@@ -371,3 +371,31 @@ def test_a_real_statuspage_consumer_reads_the_summary(
          "2026-12-01T02:00:00+08:00", "2026-12-01T04:00:00+08:00")]
     degraded = {c["name"] for c in result["component_metadata"] if c["status_value"] == 0}
     assert degraded == {"Speech", "Text to Speech"}
+
+
+def test_same_minute_updates_attribute_the_recovery_to_the_resolution(repo: Repo) -> None:
+    repo.incident("2026-11-24-fast.md", """\
+        ---
+        title: Fast
+        severity: P1
+        started: 2026-11-24 01:05
+        components: {api: major_outage}
+        ---
+        ## Resolved — 2026-11-24 01:25
+        Fixed.
+
+        ## Monitoring — 2026-11-24 01:25
+        Watching.
+
+        ## Identified — 2026-11-24 01:25
+        Found.
+
+        ## Investigating — 2026-11-24 01:10
+        Looking.
+        """)
+    assert repo.build().exit_code == 0
+    (incident,) = json.loads((repo.site / "api/v2/incidents.json").read_text())["incidents"]
+    changes = [(u["status"], [(a["old_status"], a["new_status"]) for a in u["affected_components"]])
+               for u in incident["incident_updates"]]
+    assert changes == [("resolved", [("major_outage", "operational")]), ("monitoring", []),
+                       ("identified", []), ("investigating", [("operational", "major_outage")])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -418,3 +419,20 @@ def test_non_ascii_and_path_prefix(make_repo: Callable[[str], Repo]) -> None:
     assert [e.link for e in feed.entries] == [
         "https://example.github.io/status/maintenance/2026-12-01-db/"]
 
+
+
+def test_maintenance_without_updates_is_stable_across_builds(repo: Repo) -> None:
+    repo.incident("2026-11-29-db.md", "---\ntitle: DB\ntype: maintenance\ncomponents: [api]\n"
+                                      "scheduled: 2026-11-29 02:00\nuntil: 2026-11-29 04:00\n"
+                                      "---\nUpgrade.\n")
+    built = []
+    for now in ("2026-11-24 01:40", "2026-11-24 01:50"):
+        assert repo.build(now).exit_code == 0
+        built.append([(repo.site / name).read_bytes() for name in
+                      ("history.atom", "history.rss", "maintenance.ics")])
+    assert built[0] == built[1]
+    created = json.loads((repo.site / "api/v2/scheduled-maintenances.json").read_text())[
+        "scheduled_maintenances"][0]["created_at"]
+    entry = feedparser.parse(built[1][0]).entries[0]
+    assert created == "2026-11-29T02:00:00+08:00"
+    assert entry.published == created

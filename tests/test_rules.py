@@ -311,6 +311,9 @@ MAINTENANCE_CASES = [
     pytest.param(doc(PAST_MAINTENANCE, "\n## In progress — 2026-11-20 02:00\n"
                                        "\n## Completed — 2026-11-20 03:00\n"), (),
                  id="maint-in-progress-accepted"),
+    pytest.param(doc(MAINTENANCE, "\n## Completed — 2026-11-20 03:00\n"),
+                 ("9: error: completed before the window starts; to call off a maintenance, "
+                  "delete its file or mark it 'draft: true'",), id="maint-completed-before-start"),
     pytest.param(doc(MAINTENANCE.replace("scheduled: 2026-12-01 02:00 +08:00\n", ""), ""),
                  ("2: error: 'scheduled' is required for maintenance",),
                  id="maint-missing-scheduled"),

@@ -140,3 +140,23 @@ def test_cli_serve_builds_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "stopping" in process.stdout.read()
     finally:
         process.kill()
+
+
+def test_cli_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    repo = tmp_path / "status"
+    (repo / "incidents").mkdir(parents=True)
+    (repo / "statuspage.yaml").write_text(BASIC_CONFIG)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statuspage.cli", "serve", "--port", "0"], cwd=repo,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path)})
+    try:
+        assert process.stdout is not None
+        while not process.stdout.readline().startswith("serving on "):
+            assert process.poll() is None
+        assert [p.name for p in tmp_path.glob("statuspage-serve-*")] != []
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert list(tmp_path.glob("statuspage-serve-*")) == []
+    finally:
+        process.kill()

@@ -39,15 +39,17 @@ def test_uptime_json_has_the_spec_shape(example_site: Path) -> None:
 
 def test_bars_are_told_in_words_with_links(example_site: Path) -> None:
     index = (example_site / "index.html").read_text()
-    assert ('<li><strong>Nov 20, 2026</strong>: 98.16 % · 26.4 min downtime · '
+    assert ('<li><strong>Nov 20, 2026</strong>: 98.16\u00a0% · 26.4 min downtime · '
             '<a href="incidents/2026-11-20-chat-api-errors/">Elevated error rate on Chat API</a>'
             '</li>') in index
     assert "Nov 21, 2026 – Nov 24, 2026: 100 %, no downtime" in index
-    assert 'title="Nov 20, 2026: 98.16 %, 26.4 min downtime, 1 incident"' in index
-    assert "90-day uptime: <strong>99.90 %</strong>" in index
+    assert 'title="Nov 20, 2026: 98.16\u00a0%, 26.4 min downtime, 1 incident"' in index
+    assert "90-day uptime: <strong>99.90\u00a0%</strong>" in index
     component = (example_site / "components/chat-api/index.html").read_text()
     strip = re.search(r'<div class="bars[^"]*" aria-hidden="true">(.*?)</div>', component, re.S)
-    assert strip is not None and strip.group(1).count("<i ") == 365
+    assert strip is not None and len(re.findall(r'<i class="d-(?!pad)', strip.group(1))) == 365
+    # The grid starts on a Monday: the first day (Nov 25, 2025, a Tuesday) has one pad.
+    assert strip.group(1).count('<i class="d-pad">') == 1
 
 
 def test_uptime_page_shows_months_against_target(example_site: Path) -> None:
