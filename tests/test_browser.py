@@ -145,3 +145,19 @@ def test_every_page_is_valid_html(example_site: Path) -> None:
                              "--format", "text", str(example_site)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_index_is_light_and_loads_nothing_from_elsewhere(browser: Browser, served: str,
+                                                         example_site: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(served)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    assert requested and all(url.startswith(served) for url in requested), requested
+    weight = sum((example_site / url[len(served):] if url != served
+                  else example_site / "index.html").stat().st_size for url in requested)
+    assert weight <= 60 * 1024, f"index with its assets weighs {weight} bytes"
+    assert not any(url.endswith((".woff", ".woff2", ".ttf", ".otf")) for url in requested)
