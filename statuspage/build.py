@@ -15,10 +15,10 @@ from . import uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
 from .config import SiteConfig
-from .errors import BuildFailed, Location, Problem, error
+from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import find_documents, load_document
+from .load import MAX_FILES, find_documents, load_document, too_many_files
 from .markup import MarkdownRenderer
 from .model import Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
@@ -48,7 +48,16 @@ def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     problems: list[Problem] = []
     results: list[tuple[Parsed, list[Problem]]] = []
     unreadable: set[str] = set()
+    if too_many_files(config.incidents_dir):
+        where = Location(config.shown(config.incidents_dir))
+        return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
+                                           "them (is this the right folder?)")]
+    inside = config.root.resolve()
     for path in find_documents(config.incidents_dir):
+        if not path.resolve().is_relative_to(inside):
+            problems.append(warning(Location(config.shown(path)),
+                                    "a link to a file outside the repository; skipped"))
+            continue
         document, found = load_document(path, config.shown(path))
         if document is None:
             problems += found

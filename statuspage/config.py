@@ -153,6 +153,9 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail((*path, key), f"{key}: expected text, got {_kind(value)}")
             return default
+        if re.search(r"<[A-Za-z/!?]", str(value)):
+            self.fail((*path, key), f"{key}: HTML is not allowed here; write plain text")
+            return default
         return str(value)
 
     def number(self, mapping: dict[Any, Any], key: str, path: tuple[str | int, ...],

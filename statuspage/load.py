@@ -5,6 +5,7 @@ This stage does I/O and syntax only; what the values mean is for `parse`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,6 +226,20 @@ def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem
     if document is not None:
         document = Document(path, shown, document.front, document.body, document.body_line)
     return document, problems + more
+
+
+MAX_FILES = 50_000
+"""More files than this under incidents/ are refused before any is read."""
+
+
+def too_many_files(folder: Path, limit: int = MAX_FILES) -> bool:
+    """Return whether `folder` holds more than `limit` files; stops counting at the limit."""
+    count = 0
+    for _root, _dirs, files in os.walk(folder):
+        count += len(files)
+        if count > limit:
+            return True
+    return False
 
 
 def find_documents(folder: Path) -> Iterator[Path]:

@@ -28,6 +28,8 @@ from .model import (
 )
 from .times import TimeError, parse_timestamp, written
 
+HTML_TAG = re.compile(r"<[A-Za-z/!?]")
+"""Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 POSTMORTEM_SUFFIX = ".postmortem.md"
 HEADING_HINT = "update heading must look like '## Identified — 2026-11-20 09:55 +08:00'"
@@ -155,6 +157,9 @@ def _title(doc: Document, problems: list[Problem]) -> str:
     if isinstance(title, bool) or not isinstance(title, str | int | float):
         problems.append(error(doc.at("title"), "title: expected text"))
         return ""
+    if HTML_TAG.search(str(title)):
+        problems.append(error(doc.at("title"), "title: HTML is not allowed in a title; "
+                                               "write plain text"))
     return " ".join(str(title).split())
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import filecmp
+import html
 import html.parser
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -155,7 +157,7 @@ def test_every_internal_link_resolves_under_the_site_url(make_repo, base: str) -
 def test_markdown_is_sanitised(repo: Repo) -> None:
     repo.incident("2026-11-20-xss.md", """\
         ---
-        title: <script>alert('title')</script>
+        title: Script & "quotes" <3
         severity: P2
         started: 2026-11-20 09:00
         components: {api: degraded_performance}
@@ -171,7 +173,13 @@ def test_markdown_is_sanitised(repo: Repo) -> None:
     for bad in ("<script>alert", "javascript:", "onerror", "onclick", "<iframe", "<form",
                 "<input"):
         assert bad not in page, bad
-    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in page
+    assert "Script &amp; &#34;quotes&#34; &lt;3" in page
+    repo.incident("2026-11-21-tag.md", "---\ntitle: <script>alert(1)</script>\nseverity: P2\n"
+                                       "started: 2026-11-21 09:00\n---\n")
+    refused = repo.build()
+    assert refused.exit_code == 1
+    assert (f"{repo.root}/incidents/2026-11-21-tag.md:2: error: title: HTML is not allowed in a "
+            "title; write plain text") in refused.output
     assert 'href="https://ok.example" rel="nofollow noopener noreferrer"' in page
 
 
@@ -279,3 +287,52 @@ def test_brand_mistakes(repo: Repo, brand: str, message: str) -> None:
     result = repo.check()
     assert result.exit_code == 1
     assert f"{repo.root}/statuspage.yaml:{message}" in result.output
+
+
+HOSTILE = """\
+---
+title: Hostile input
+severity: P1
+started: 2026-11-20 09:00
+components: {api: major_outage}
+---
+<script>alert('summary')</script><style>body{display:none}</style>
+<img src="x" onerror="alert(1)"> <a href="javascript:alert(2)">js</a>
+<a href="data:text/html;base64,PHNjcmlwdD4=">data</a> <iframe src="https://evil.example"></iframe>
+<form action="https://evil.example"><input name="q"></form>
+<div style="position:fixed;top:0;left:0;width:100%;height:100%">cover</div>
+[md link](javascript:alert(3)) ![md image](data:image/svg+xml;base64,PHN2Zz4=)
+
+## Resolved — 2026-11-20 10:00
+<svg onload="alert(4)"></svg><object data="x.swf"></object><embed src="x.swf">
+<meta http-equiv="refresh" content="0;url=https://evil.example"><base href="https://evil.example/">
+
+## Investigating — 2026-11-20 09:05
+<details open ontoggle="alert(5)"><summary>x</summary></details> [ok](https://ok.example/a)
+"""
+
+
+def test_hostile_markdown_is_sanitised_in_every_output(repo: Repo) -> None:
+    repo.incident("2026-11-20-hostile.md", HOSTILE)
+    repo.incident("2026-11-20-hostile.postmortem.md",
+                  "---\npublished: 2026-11-21 09:00\n---\n" + HOSTILE.split("---\n", 2)[2])
+    result = repo.build()
+    assert result.exit_code == 0, result.output
+    checked = 0
+    for path in repo.site.rglob("*"):
+        if not path.is_file() or path.suffix not in (".html", ".atom", ".rss", ".json", ".ics"):
+            continue
+        text = path.read_text()
+        if path.suffix in (".atom", ".rss"):
+            text = html.unescape(text)  # feed content is HTML escaped inside XML
+        # The theme's own optional script is the one script a page may have.
+        text = re.sub(r'<script src="[./]*assets/site\.[0-9a-f]+\.js" defer></script>', "", text)
+        lowered = text.lower()
+        for bad in ("<script", "javascript:", "data:text", "data:image", "onerror", "onload",
+                    "ontoggle", "<iframe", "<form", "<input", "<object", "<embed", "<style",
+                    "http-equiv", "<base", "position:fixed", "evil.example"):
+            assert bad not in lowered, f"{bad} in {path.relative_to(repo.site)}"
+        checked += 1
+    assert checked > 20
+    page = (repo.site / "incidents/2026-11-20-hostile/index.html").read_text()
+    assert '<a href="https://ok.example/a" rel="nofollow noopener noreferrer">ok</a>' in page
