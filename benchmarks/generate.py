@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 STATUSES = ["degraded_performance", "partial_outage", "major_outage"]
-WORDS = ["api", "gateway", "cache", "database", "region", "latency", "errors", "queue", "worker", "deploy", "config", "rollback", "replica", "shard", "timeout", "request", "customer", "retry", "network", "disk", "certificate"]
+WORDS = ("api", "gateway", "cache", "database", "region", "latency", "errors", "queue",
+         "worker", "deploy", "config", "rollback", "replica", "shard", "timeout", "request",
+         "customer", "retry", "network", "disk", "certificate")
 
 
 def _sentence(rng: random.Random) -> str:
@@ -27,7 +29,8 @@ def _body(rng: random.Random, kind: int) -> str:
     if kind == 0:
         text += "\n\n- " + "\n- ".join(_sentence(rng) for _ in range(3))
     elif kind == 1:
-        text += ("\n\n| region | error rate |\n|---|---:|\n| us-east | 2.1% |\n| eu-west | 0.4% |\n")
+        text += ("\n\n| region | error rate |\n|---|---:|\n| us-east | 2.1% |\n"
+                 "| eu-west | 0.4% |\n")
     elif kind == 2:
         text += " See [the runbook](https://docs.example.com/runbooks/api) for details."
     return text

@@ -31,7 +31,8 @@ separators = st.sampled_from([" — ", " - ", " | ", " · ", " – ", ": ", " ",
 stamps = st.one_of(
     st.builds(lambda d, h, m, o: f"2026-{d}:{m:02d}{o}".replace(":", f" {h:02d}:", 1),
               st.sampled_from(["11-20", "02-30", "13-01", "11-31"]), st.integers(0, 26),
-              st.integers(0, 61), st.sampled_from(["", " +08:00", "Z", " +25:00", " UTC", "+0800"])),
+              st.integers(0, 61),
+              st.sampled_from(["", " +08:00", "Z", " +25:00", " UTC", "+0800"])),
     st.text(max_size=20))
 headings = st.builds(lambda level, s, sep, t: f"{'#' * level} {s}{sep}{t}",
                      st.integers(1, 4), statuses, separators, stamps)
