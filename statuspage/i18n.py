@@ -45,10 +45,15 @@ class Formats:
     def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
         self.locale = Locale.parse(LANGUAGES[language])
         self._ = catalog.gettext
+        # Babel is slow to format and a site shows the same days over and over.
+        self._days: dict[date, str] = {}
 
     def day(self, value: date) -> str:
         """Return 'Nov 20, 2026' or '2026年11月20日'."""
-        return str(format_skeleton("yMMMd", value, locale=self.locale))
+        found = self._days.get(value)
+        if found is None:
+            found = self._days[value] = str(format_skeleton("yMMMd", value, locale=self.locale))
+        return found
 
     def month(self, value: date) -> str:
         """Return 'November 2026' or '2026年11月'."""
@@ -57,7 +62,8 @@ class Formats:
     def moment(self, value: datetime, with_date: bool = True) -> str:
         """Return the date and time with the UTC offset: 'Nov 20, 2026, 09:12 UTC+08:00'."""
         offset = value.strftime("%z")
-        clock = f"{format_skeleton('Hm', value, locale=self.locale)} UTC{offset[:3]}:{offset[3:]}"
+        # Both languages write a 24-hour clock as HH:mm (CLDR's 'Hm' skeleton).
+        clock = f"{value:%H:%M} UTC{offset[:3]}:{offset[3:]}"
         if not with_date:
             return clock
         return self._("%(date)s, %(time)s") % {"date": self.day(value.date()), "time": clock}

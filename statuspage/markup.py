@@ -28,6 +28,7 @@ _ATTRIBUTES = {
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
 _SCHEMES = {"http", "https", "mailto"}
+_SEPARATOR = "statuspage-section-break-3f9c1e"
 
 
 def sanitise(html: str) -> str:
@@ -58,6 +59,22 @@ class MarkdownRenderer:
     def __init__(self) -> None:
         self._document = _markdown(1)
         self._nested = _markdown(2)
+
+    def render_many(self, texts: list[str]) -> list[str]:
+        """Return each text rendered as `render(text, nested=True)` would, in one conversion.
+
+        A file's summary and updates are converted together because Python-Markdown's cost
+        is mostly per conversion; if a text swallows the separator (say an unclosed fence),
+        they are converted one by one instead.
+        """
+        if len(texts) < 2:
+            return [self.render(t, nested=True) for t in texts]
+        joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
+        self._nested.reset()
+        parts = sanitise(self._nested.convert(joined)).split(f"<p>{_SEPARATOR}</p>")
+        if len(parts) != len(texts):
+            return [self.render(t, nested=True) for t in texts]
+        return [part.strip() for part in parts]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).

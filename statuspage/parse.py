@@ -97,11 +97,10 @@ def split_updates(
             body: list[str] = []
             sections.append((found[0], found[1], number, body))
             current = body
-    updates = [
-        Update(status, at, md.render("\n".join(body), nested=True), number)
-        for status, at, number, body in sections
-    ]
-    return md.render("\n".join(summary), nested=True), updates, problems
+    rendered = md.render_many(["\n".join(summary)] + ["\n".join(s[3]) for s in sections])
+    updates = [Update(status, at, html, number)
+               for (status, at, number, _body), html in zip(sections, rendered[1:], strict=True)]
+    return rendered[0], updates, problems
 
 
 def _read_heading(

@@ -91,6 +91,9 @@ class SiteWriter:
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{token}"
         self.tmp.mkdir()
         self.count = 0
+        self.kept = 0
+        # The site being replaced, if a build made it: unchanged files are linked from it.
+        self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
 
     def write(self, relative: str, data: bytes) -> None:
         """Write one file of the site; `relative` must stay inside the site."""
@@ -100,8 +103,43 @@ class SiteWriter:
             raise ValueError(f"refusing to write outside the site: {relative!r}")
         path = self.tmp.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self.count += 1
+        if self._keep(parts, path, data):
+            return
+        path.write_bytes(data)
+
+    def _keep(self, parts: tuple[str, ...], path: Path, data: bytes) -> bool:
+        """Link the previous build's copy when it has the same bytes, so an unchanged file keeps
+        its modification time (rsync and CDN uploads skip it) and costs no write."""
+        if self.previous is None:
+            return False
+        old = self.previous.joinpath(*parts)
+        try:
+            if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+                return False
+            os.link(old, path)
+        except OSError:
+            return False
+        self.kept += 1
+        return True
+
+    def reuse(self, relative: str) -> bool:
+        """Link the previous build's copy of a file known to be unchanged; False if it has none."""
+        parts = PurePosixPath(relative).parts
+        if self.previous is None or ".." in parts:
+            return False
+        old = self.previous.joinpath(*parts)
+        path = self.tmp.joinpath(*parts)
+        try:
+            if old.is_symlink() or not old.is_file():
+                return False
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, path)
+        except OSError:
+            return False
+        self.count += 1
+        self.kept += 1
+        return True
 
     def commit(self) -> None:
         """Replace the output folder with the finished one in a single step."""
