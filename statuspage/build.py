@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing as mp
+import os
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
 import jinja2
 
-from . import uptime
+from . import __version__, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
+from .cache import PageReuse, ParseCache, fingerprint
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import MAX_FILES, find_documents, load_document, too_many_files
+from .load import MAX_FILES, Document, find_documents, load_document, too_many_files
 from .markup import MarkdownRenderer
 from .model import Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
-from .render import asset_name, extra_pages, make_environment, pages, render_page, static_files
+from .render import (
+    asset_name,
+    extra_pages,
+    make_environment,
+    pages,
+    render_page,
+    static_files,
+    theme_dir,
+)
 from .revisions import Revisions, window_changes
 from .status import overview
 from .statuspage_api import StatuspageApi, encode
@@ -42,36 +55,87 @@ class BuildResult:
     problems: list[Problem]
 
 
+PARALLEL_FROM = 400
+"""Files to parse before it pays to start worker processes."""
+
+
+def _parse_files(config: SiteConfig, files: list[tuple[Path, str]],
+                 ) -> list[tuple[Document | None, Parsed | None, list[Problem]]]:
+    md = MarkdownRenderer()
+    found: list[tuple[Document | None, Parsed | None, list[Problem]]] = []
+    for path, shown in files:
+        document, problems = load_document(path, shown)
+        if document is None:
+            found.append((None, None, problems))
+            continue
+        parsed, more = parse_document(document, config, md)
+        found.append((document, parsed, problems + more))
+    return found
+
+
+def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
+               ) -> list[tuple[Document | None, Parsed | None, list[Problem]]]:
+    """Parse files, across the machine's cores when there are enough of them."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _parse_files(config, files)
+    size = max(50, len(files) // (workers * 4))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    with mp.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(partial(_parse_files, config), chunks)
+    return [item for part in parts for item in part]
+
+
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     """Return the published content of the repository and every problem in it."""
-    md = MarkdownRenderer()
+    site, problems, _sources = _load(config, now)
+    return site, problems
+
+
+def _load(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem], dict[str, str]]:
+    """Return the site, its problems, and a fingerprint of each file by name (for reuse)."""
     problems: list[Problem] = []
     results: list[tuple[Parsed, list[Problem]]] = []
     unreadable: set[str] = set()
     if too_many_files(config.incidents_dir):
         where = Location(config.shown(config.incidents_dir))
         return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
-                                           "them (is this the right folder?)")]
+                                           "them (is this the right folder?)")], {}
     inside = config.root.resolve()
+    cache = ParseCache(config.root)
+    settings = fingerprint(__version__, config)
+    pending: list[tuple[Path, str]] = []
+    keys: dict[Path, str] = {}
     for path in find_documents(config.incidents_dir):
         if not path.resolve().is_relative_to(inside):
             problems.append(warning(Location(config.shown(path)),
                                     "a link to a file outside the repository; skipped"))
             continue
-        document, found = load_document(path, config.shown(path))
-        if document is None:
+        try:
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            content = "unreadable"
+        keys[path] = fingerprint(settings, config.shown(path), content)
+        hit = cache.get(keys[path])
+        if hit is None:
+            pending.append((path, config.shown(path)))
+    for (path, _shown), outcome in zip(pending, _parse_all(config, pending), strict=True):
+        cache.put(keys[path], outcome)
+    for path, key in keys.items():
+        _document, parsed, found = cache.get(key)
+        if parsed is None:
             problems += found
             unreadable.add(path.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
             continue
-        parsed, more = parse_document(document, config, md)
-        results.append((parsed, found + more))
+        results.append((parsed, found))
+    cache.save()
     site, more = assemble(results, now, unreadable)
-    return site, problems + more
+    return site, problems + more, {path.name: key for path, key in keys.items()}
 
 
 def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     """Build the site into `out`; raise BuildFailed (leaving `out` untouched) on any error."""
-    site, problems = load_site(config, now)
+    site, problems, sources = _load(config, now)
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
     try:
@@ -80,7 +144,7 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     writer = SiteWriter(out)
     try:
-        files = _render_all(config, site, now, writer)
+        files = _render_all(config, site, now, writer, sources)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -88,7 +152,8 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     return BuildResult(out, files, problems)
 
 
-def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter) -> int:
+def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
+                sources: dict[str, str]) -> int:
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -108,17 +173,35 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     revisions = _revisions(config, site)
     for path, content in _machine_files(config, site, now, figures, revisions):
         writer.write(path, content)
+    colour = theme_colour(state.indicator, maintenance)
+    reuse = PageReuse(config.root, writer, fingerprint(
+        __version__, config, assets, colour, state.indicator, state.description,
+        _templates_fingerprint(config)))
     try:
         feeds = feed_pages(config, site, now, translations(config.language).gettext, revisions)
-        colour = theme_colour(state.indicator, maintenance)
-        for page in chain(pages(config, site, now, assets, figures, colour), feeds):
+        for page in chain(pages(config, site, now, assets, figures, colour,
+                                reuse.check, sources), feeds):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
+        written += reuse.linked
         for page in extra_pages(config, written):
             writer.write(page.path, render_page(env, page).encode())
     except jinja2.TemplateError as exc:
         raise BuildFailed([_template_problem(exc, config)]) from None
+    reuse.save()
     return writer.count
+
+
+def _templates_fingerprint(config: SiteConfig) -> str:
+    """Return a digest of every template and static file, built-in and the repository's."""
+    digest = hashlib.sha256()
+    for folder in (theme_dir(), config.templates_dir):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(folder).as_posix().encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _revisions(config: SiteConfig, site: Site) -> dict[str, Revisions]:

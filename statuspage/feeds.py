@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,12 +54,10 @@ def _incident_entry(incident: Incident, config: SiteConfig, now: datetime, _: Ge
     parts = [incident.summary_html] if incident.summary_html else []
     parts += [_update_html(u, config, _) for u in incident.updates if u.at <= now]
     postmortem = incident.published_postmortem(now)
-    updated = max([incident.started] + [u.at for u in incident.updates if u.at <= now])
     if postmortem is not None and postmortem.published is not None:
         parts.append(f"<h2>{escape(_('Postmortem'))}</h2>{postmortem.html}")
-        updated = max(updated, postmortem.published)
-    return Entry(link, incident.title, link, incident.started, updated, "\n".join(parts),
-                 "incident")
+    return Entry(link, incident.title, link, incident.started, _incident_updated(incident, now),
+                 "\n".join(parts), "incident")
 
 
 def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime, _: Gettext,
@@ -77,8 +76,12 @@ def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime, _: 
 def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
                     revisions: dict[str, Revisions], component: str | None = None) -> list[Entry]:
     """Return one entry per incident or maintenance (of `component`, if given), newest first."""
-    entries = [_incident_entry(i, config, now, _) for i in site.incidents
-               if i.started <= now and (component is None or component in i.components)]
+    # Only the RECENT most recently updated make it into the feed: choose them by their time
+    # before building their content.
+    incidents = sorted((i for i in site.incidents
+                        if i.started <= now and (component is None or component in i.components)),
+                       key=lambda i: _incident_updated(i, now), reverse=True)[:RECENT]
+    entries = [_incident_entry(i, config, now, _) for i in incidents]
     entries += [_maintenance_entry(m, config, now, _, announced(m, revisions.get(m.slug), now))
                 for m in site.maintenances
                 if component is None or component in m.components]
@@ -86,15 +89,31 @@ def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
     return entries[:RECENT]
 
 
+def _incident_updated(incident: Incident, now: datetime) -> datetime:
+    """Return when the incident's feed entry was last updated (see _incident_entry)."""
+    updated = max([incident.started] + [u.at for u in incident.updates if u.at <= now])
+    postmortem = incident.published_postmortem(now)
+    if postmortem is not None and postmortem.published is not None:
+        updated = max(updated, postmortem.published)
+    return updated
+
+
 def update_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext) -> list[Entry]:
     """Return one entry per update and per postmortem publication, newest first."""
     entries = []
+    # Only the RECENT newest are kept: find the oldest time that can make it, and build
+    # entries for those only.
+    owners: list[Incident | Maintenance] = [*site.incidents, *site.maintenances]
+    times = [u.at for owner in owners for u in owner.updates if u.at <= now]
+    times += [pm.published for i in site.incidents
+              if (pm := i.published_postmortem(now)) is not None and pm.published is not None]
+    cutoff = heapq.nlargest(RECENT, times)[-1] if len(times) > RECENT else None
     for owner, kind, title in ([(i, "incidents", i.title) for i in site.incidents]
                                + [(m, "maintenance", _("Maintenance: %(title)s") % {
                                    "title": m.title}) for m in site.maintenances]):
         link = f"{config.url}{kind}/{owner.slug}/"
         for update in owner.updates:
-            if update.at > now:
+            if update.at > now or (cutoff is not None and update.at < cutoff):
                 continue
             label = _(LABELS[update.status])
             stamp = update.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -103,7 +122,8 @@ def update_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext) ->
                                  update.status))
         if isinstance(owner, Incident):
             postmortem = owner.published_postmortem(now)
-            if postmortem is not None and postmortem.published is not None:
+            if postmortem is not None and postmortem.published is not None and (
+                    cutoff is None or postmortem.published >= cutoff):
                 entries.append(Entry(f"{link}#postmortem",
                                      _("Postmortem: %(title)s") % {"title": title},
                                      f"{link}#postmortem", postmortem.published,

@@ -5,7 +5,7 @@ context builder per page kind. Each builder returns `Page`s; nothing here touche
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -208,9 +208,20 @@ def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str
     return [{"date": day, "entries": entries} for day, entries in days.items()]
 
 
+def _unchanged(path: str, inputs: str) -> bool:
+    return False
+
+
 def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
-          figures: list[ComponentUptime], theme_color: str) -> Iterator[Page]:
-    """Yield every page of the site with its context; `figures` hold a year of days."""
+          figures: list[ComponentUptime], theme_color: str,
+          unchanged: Callable[[str, str], bool] = _unchanged,
+          sources: dict[str, str] | None = None) -> Iterator[Page]:
+    """Yield every page of the site with its context; `figures` hold a year of days.
+
+    `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
+    fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
+    """
+    known = sources or {}
     state = overview(config, site, now)
     common = {"config": config, "overview": state, "now": now, "assets": assets,
               "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
@@ -223,11 +234,19 @@ def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
                uptime={cid: _bars(config, site, f, now, config.uptime_days)
                        for cid, f in by_id.items()})
     for incident in site.incidents:
-        yield page(f"incidents/{incident.slug}/index.html", "incident.html",
-                   **_incident_view(incident, config, now))
+        path = f"incidents/{incident.slug}/index.html"
+        # An ongoing incident's page changes with the clock ('so far', pending targets).
+        inputs = (f"{known.get(incident.slug + '.md')}|"
+                  f"{known.get(incident.slug + '.postmortem.md')}"
+                  f"|{incident.published_postmortem(now) is not None}")
+        if known and not is_ongoing(incident, now) and unchanged(path, inputs):
+            continue
+        yield page(path, "incident.html", **_incident_view(incident, config, now))
     for item in site.maintenances:
-        yield page(f"maintenance/{item.slug}/index.html", "maintenance.html",
-                   **_maintenance_view(item, config, now))
+        path = f"maintenance/{item.slug}/index.html"
+        if known and unchanged(path, f"{known.get(item.slug + '.md')}|{item.status_at(now)}"):
+            continue
+        yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
     yield from _history(config, site, now, page)
     postmortems = [_incident_view(i, config, now) for i in site.incidents
                    if i.published_postmortem(now) is not None]

@@ -195,8 +195,10 @@ class StatuspageApi:
         unresolved = [self.incident(i) for i in self.state.ongoing]
         upcoming = [self.maintenance(m) for m in self.state.upcoming]
         active = [self.maintenance(m) for m in self.state.active]
-        recent = [self.incident(i) for i in self.site.incidents if i.started <= self.now][:RECENT]
-        maintenances = [self.maintenance(m) for m in self.site.maintenances][:RECENT]
+        # Select before building: only the newest RECENT are ever written.
+        recent = [self.incident(i) for i in
+                  [i for i in self.site.incidents if i.started <= self.now][:RECENT]]
+        maintenances = [self.maintenance(m) for m in self.site.maintenances[:RECENT]]
         yield "api/v2/summary.json", {"page": page, "components": components,
                                       "incidents": unresolved,
                                       "scheduled_maintenances": active + upcoming,
