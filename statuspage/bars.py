@@ -82,13 +82,19 @@ def _by_day(spans: Sequence[tuple[datetime, datetime, object]], config: SiteConf
 
 
 def day_views(config: SiteConfig, site: Site, component: Component, days: Sequence[Day],
-              now: datetime) -> list[DayView]:
-    """Return the days with their level and the incidents and maintenance touching them."""
+              now: datetime, mine: Sequence[Incident] | None = None) -> list[DayView]:
+    """Return the days with their level and the incidents and maintenance touching them.
+
+    `mine` may give the component's incidents already picked out (newest first).
+    """
     wanted = {d.date for d in days}
     if not wanted:
         return []
-    incidents = _by_day([(i.started, i.end(now), i) for i in site.incidents
-                         if component.id in i.components], config, wanted)
+    first = datetime.combine(min(wanted), datetime.min.time(), config.timezone)
+    candidates = mine if mine is not None else [i for i in site.incidents
+                                                if component.id in i.components]
+    incidents = _by_day([(i.started, i.end(now), i) for i in candidates
+                         if i.end(now) >= first], config, wanted)
     maintenances = _by_day([(*m.window(), m) for m in site.maintenances
                             if component.id in m.components and m.window()[0] <= now],
                            config, wanted)

@@ -24,6 +24,8 @@ from .status import Overview, is_ongoing, overview, performance
 from .uptime import ComponentUptime
 
 MONTHS_ON_UPTIME_PAGE = 12
+COMPONENT_INCIDENTS = 50
+"""A component page lists this many of its newest incidents (and maintenances)."""
 
 RECENT_DAYS = 7
 """How many days of history the index lists, one heading a day."""
@@ -255,11 +257,16 @@ def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
     weights = {status.value: 100 * weight for status, weight in config.weights.items()}
     yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
                months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
+    by_component: dict[str, list[Incident]] = {}
+    for incident in site.incidents:
+        for component_id in incident.components:
+            by_component.setdefault(component_id, []).append(incident)
     for component in config.components:
         figure = by_id[component.id]
+        mine = by_component.get(component.id, [])
         yield page(f"components/{component.id}/index.html", "component.html",
-                   **_component(component, config, site, state, now),
-                   uptime=_bars(config, site, figure, now, len(figure.days)), figure=figure)
+                   **_component(component, config, site, state, now, mine),
+                   uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
     yield page("404.html", "404.html")
 
 
@@ -273,8 +280,8 @@ def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:
 
 
 def _bars(config: SiteConfig, site: Site, figure: ComponentUptime, now: datetime,
-          count: int) -> dict[str, Any]:
-    views = day_views(config, site, figure.component, figure.days[-count:], now)
+          count: int, mine: list[Incident] | None = None) -> dict[str, Any]:
+    views = day_views(config, site, figure.component, figure.days[-count:], now, mine)
     return {"days": views, "runs": runs(views), "count": count,
             "window": figure.windows.get(f"{count}d")}
 
@@ -289,12 +296,13 @@ def _index(config: SiteConfig, site: Site, state: Overview, now: datetime) -> di
 
 
 def _component(component: Component, config: SiteConfig, site: Site, state: Overview,
-               now: datetime) -> dict[str, Any]:
-    incidents = [_incident_view(i, config, now) for i in site.incidents
-                 if component.id in i.components]
+               now: datetime, mine: list[Incident]) -> dict[str, Any]:
+    # A bounded page: the newest incidents here, the rest in the history by month.
+    incidents = [_incident_view(i, config, now) for i in mine[:COMPONENT_INCIDENTS]]
     maintenances = [_maintenance_view(m, config, now) for m in site.maintenances
-                    if component.id in m.components]
+                    if component.id in m.components][:COMPONENT_INCIDENTS]
     return {
+        "more": max(0, len(mine) - COMPONENT_INCIDENTS),
         "component": component,
         "status": state.components.get(component.id, ComponentStatus.OPERATIONAL),
         "target": config.target_of(component),

@@ -65,23 +65,31 @@ class StatuspageApi:
     def status(self) -> dict[str, str]:
         return {"indicator": self.state.indicator.value, "description": self.state.description}
 
-    def _changed(self, component_id: str) -> datetime | None:
-        moments: list[datetime] = []
+    def _changes(self) -> dict[str, datetime]:
+        """Return, per component, the last time an incident or maintenance changed it."""
+        latest: dict[str, datetime] = {}
+
+        def note(component_id: str, moment: datetime) -> None:
+            if moment <= self.now and (component_id not in latest or moment > latest[component_id]):
+                latest[component_id] = moment
+
         for incident in self.site.incidents:
-            steps = incident.components.get(component_id)
-            if steps:
-                moments += [s.at for s in steps]
+            for component_id, steps in incident.components.items():
+                for step in steps:
+                    note(component_id, step.at)
                 if incident.resolved_at:
-                    moments.append(incident.resolved_at)
+                    note(component_id, incident.resolved_at)
         for item in self.site.maintenances:
-            if component_id in item.components:
-                moments += list(item.window())
-        return max((m for m in moments if m <= self.now), default=None)
+            for component_id in item.components:
+                for moment in item.window():
+                    note(component_id, moment)
+        return latest
 
     def _components(self) -> list[dict[str, Any]]:
         """Return every component and group, in page order, as Statuspage lists them."""
         found: list[dict[str, Any]] = []
         groups: dict[str, dict[str, Any]] = {}
+        changes = self._changes()
         position = 0
         for component in self.config.components:
             group_id = None
@@ -100,7 +108,7 @@ class StatuspageApi:
             found.append({
                 "id": stable_id("component", component.id), "name": component.name,
                 "status": status.value, "created_at": since or self.time(self.first_seen),
-                "updated_at": self.time(self._changed(component.id)) or since
+                "updated_at": self.time(changes.get(component.id)) or since
                 or self.time(self.first_seen),
                 "position": position, "description": component.description or None,
                 "showcase": True, "start_date": component.since.isoformat()
