@@ -28,9 +28,12 @@ def test_init_makes_a_repository_that_checks_and_builds(tmp_path: Path) -> None:
     assert check.output.strip() == "no problems"
     assert run_cli("build", "--config", config, "--now", NOW).exit_code == 0
     assert "Slow responses from the API" not in (target / "site/index.html").read_text()
+    requirement = (target / "requirements.txt").read_text()
+    assert "statuspage-static" in requirement.splitlines()[-1]
     workflow = yaml.safe_load((target / ".github/workflows/statuspage.yml").read_text())
     assert workflow[True]["schedule"] == [{"cron": "*/10 * * * *"}]  # YAML 1.1 reads 'on' as True
     assert "statuspage check --format github" in json.dumps(workflow)
+    assert "pip install -r requirements.txt" in json.dumps(workflow)
     again = run_cli("init", str(target))
     assert again.exit_code == 1 and "refusing to overwrite" in again.output
 
