@@ -95,8 +95,8 @@ def day_views(config: SiteConfig, site: Site, component: Component, days: Sequen
                                                 if component.id in i.components]
     incidents = _by_day([(i.started, i.end(now), i) for i in candidates
                          if i.end(now) >= first], config, wanted)
-    maintenances = _by_day([(*m.window(), m) for m in site.maintenances
-                            if component.id in m.components and m.window()[0] <= now],
+    maintenances = _by_day([(*m.window(now), m) for m in site.maintenances
+                            if component.id in m.components and m.window(now)[0] <= now],
                            config, wanted)
     return [DayView(d.date, d.figure, level(d.figure),
                     tuple(i for i in incidents.get(d.date, []) if isinstance(i, Incident)),

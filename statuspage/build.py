@@ -18,7 +18,7 @@ import jinja2
 from . import __version__, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
-from .cache import PageReuse, ParseCache, fingerprint
+from .cache import PageReuse, ParseCache, fingerprint, toolchain
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
@@ -103,7 +103,7 @@ def _load(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem], dict[
                                            "them (is this the right folder?)")], {}
     inside = config.root.resolve()
     cache = ParseCache(config.root)
-    settings = fingerprint(__version__, config)
+    settings = fingerprint(__version__, toolchain(), config)
     pending: list[tuple[Path, str]] = []
     keys: dict[Path, str] = {}
     for path in find_documents(config.incidents_dir):
@@ -144,8 +144,9 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     writer = SiteWriter(out)
     try:
-        files = _render_all(config, site, now, writer, sources)
+        files, reuse = _render_all(config, site, now, writer, sources)
         writer.commit()
+        reuse.save()
     except BaseException:
         writer.abort()
         raise
@@ -153,7 +154,7 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
-                sources: dict[str, str]) -> int:
+                sources: dict[str, str]) -> tuple[int, PageReuse]:
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -175,8 +176,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         writer.write(path, content)
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
-        __version__, config, assets, colour, state.indicator, state.description,
-        _templates_fingerprint(config)))
+        __version__, toolchain(), config, assets, colour, state.indicator, state.description,
+        bool(state.ongoing), _templates_fingerprint(config)))
     try:
         feeds = feed_pages(config, site, now, translations(config.language).gettext, revisions)
         for page in chain(pages(config, site, now, assets, figures, colour,
@@ -188,8 +189,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
             writer.write(page.path, render_page(env, page).encode())
     except jinja2.TemplateError as exc:
         raise BuildFailed([_template_problem(exc, config)]) from None
-    reuse.save()
-    return writer.count
+    return writer.count, reuse
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:

@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import secrets
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,18 @@ def _secret() -> bytes | None:
         return key.read_bytes()
     except OSError:
         return None
+
+
+def toolchain() -> str:
+    """Return the versions of the libraries whose output a cache holds (a sanitiser upgrade
+    must not be hidden by HTML cached from before it)."""
+    found = []
+    for name in ("markdown", "nh3", "jinja2", "babel", "pyyaml", "icalendar"):
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ",".join(found)
 
 
 def fingerprint(*parts: object) -> str:
@@ -106,12 +119,30 @@ class PageReuse:
         self.new: dict[str, str] = {}
         self.linked: list[str] = []
 
+    @staticmethod
+    def _identity(marker: Path) -> str:
+        """Return what tells this build's output apart from any other build's: its marker
+        file is written anew by every build, so its inode and time change each time."""
+        try:
+            found = marker.stat()
+        except OSError:
+            return ""
+        return f"{found.st_dev}:{found.st_ino}:{found.st_mtime_ns}"
+
     def _load(self) -> dict[str, str]:
         try:
             loaded = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return {}
-        return loaded if isinstance(loaded, dict) else {}
+        if not isinstance(loaded, dict):
+            return {}
+        # Only the output that this repository's last build made may be reused: another
+        # repository building into the same folder writes its own marker.
+        marker = self.writer.out / ".statuspage-site"
+        if not loaded.get("output") or loaded.get("output") != self._identity(marker):
+            return {}
+        pages = loaded.get("pages")
+        return pages if isinstance(pages, dict) else {}
 
     def check(self, path: str, inputs: str) -> bool:
         """Return True (and link the old copy) when `path` was made from the same inputs."""
@@ -123,10 +154,13 @@ class PageReuse:
         return False
 
     def save(self) -> None:
+        """Record the pages' keys and the identity of the output just committed."""
+        marker = self.writer.out / ".statuspage-site"
         try:
             self.path.parent.mkdir(exist_ok=True)
             temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
-            temporary.write_text(json.dumps(self.new, sort_keys=True))
+            temporary.write_text(json.dumps({"output": self._identity(marker),
+                                             "pages": self.new}, sort_keys=True))
             os.replace(temporary, self.path)
         except OSError:
             return

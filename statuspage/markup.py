@@ -7,6 +7,7 @@ import re
 
 import markdown
 import nh3
+from markdown.extensions.toc import slugify
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -45,10 +46,16 @@ def sanitise(html: str) -> str:
     )
 
 
+def _section_id(value: str, separator: str) -> str:
+    """Return a heading's id, prefixed so it can never collide with the page's own ids."""
+    return "section-" + slugify(value, separator)
+
+
 def _markdown(baselevel: int) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["tables", "fenced_code", "sane_lists", "toc"],
-        extension_configs={"toc": {"permalink": False, "baselevel": baselevel}},
+        extension_configs={"toc": {"permalink": False, "baselevel": baselevel,
+                                   "slugify": _section_id}},
         output_format="html",
     )
 

@@ -229,10 +229,15 @@ class Maintenance:
         done = [u.at for u in self.updates if u.status == MaintenanceStatus.COMPLETED.value]
         return min([*done, self.until]) if done else self.until
 
-    def window(self) -> tuple[datetime, datetime]:
-        """Return the real window: from its start to its (possibly early) completion."""
+    def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
+        """Return the real window: from its start to its (possibly early) completion; at `now`,
+        a maintenance still in progress past `until` (an overrun) runs up to `now`."""
         start = min(self.started_at, self.scheduled)
-        return start, max(start, self.ended_at)
+        end = self.ended_at
+        if now is not None and now > end and self.status_at(now) in (
+                MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
+            end = now
+        return start, max(start, end)
 
 
 @dataclass(frozen=True)

@@ -362,9 +362,12 @@ def _maintenance(doc: Document, slug: str, config: SiteConfig, md: MarkdownRende
     statuses = tuple(s.value for s in MaintenanceStatus)
     summary, updates, more = split_updates(doc, statuses, config, md)
     problems += more
+    began = min((u.at for u in updates if u.status == MaintenanceStatus.IN_PROGRESS.value),
+                default=None)
     for update in updates:
+        # Completing early is fine once work began (an in-progress update before it).
         if (scheduled is not None and update.status == MaintenanceStatus.COMPLETED.value
-                and update.at < scheduled):
+                and update.at < scheduled and (began is None or began > update.at)):
             problems.append(error(Location(doc.shown, update.line),
                                   "completed before the window starts; to call off a "
                                   "maintenance, delete its file or mark it 'draft: true'"))

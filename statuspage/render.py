@@ -117,7 +117,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         day=formats.day,
         month=month_label,
         duration=lambda d: formats.duration(d) if isinstance(d, timedelta) else "—",
-        percent=percent,
+        percent=lambda value: catalog.gettext("no data") if value is None else percent(value),
         minutes=formats.minutes,
         label=label,
         t=catalog.gettext,
@@ -139,8 +139,11 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for folder in (theme_dir() / "static", config.templates_dir / "static"):
         if folder.is_dir():
+            inside = folder.resolve()
             for path in sorted(folder.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
+                # A link out of the folder would publish a file from elsewhere on the machine.
+                if (path.is_file() and not path.name.startswith(".")
+                        and path.resolve().is_relative_to(inside)):
                     found[path.relative_to(folder).as_posix()] = path.read_bytes()
     return found
 

@@ -20,7 +20,7 @@ from .errors import Problem
 from .load import find_documents, split_front_matter
 from .markup import MarkdownRenderer
 from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, Maintenance, MaintenanceStatus
-from .parse import POSTMORTEM_SUFFIX, parse_document
+from .parse import POSTMORTEM_SUFFIX, SLUG, parse_document
 from .times import written
 from .validate import assemble
 
@@ -55,6 +55,9 @@ def _check_text(config: SiteConfig, path: Path, text: str, now: datetime) -> lis
 
 
 def _write_new(config: SiteConfig, path: Path, text: str, now: datetime) -> Path:
+    if not SLUG.match(path.stem) or path.parent != config.incidents_dir:
+        raise ScaffoldError(f"'{path.stem}' can't be used in a URL: use letters, digits, '-', "
+                            "'_' and '.'")
     if path.exists():
         raise ScaffoldError(f"{config.shown(path)} already exists; choose another --slug")
     taken = {p.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md")

@@ -81,7 +81,7 @@ class StatuspageApi:
                     note(component_id, incident.resolved_at)
         for item in self.site.maintenances:
             for component_id in item.components:
-                for moment in item.window():
+                for moment in item.window(self.now):
                     note(component_id, moment)
         return latest
 

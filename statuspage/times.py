@@ -14,6 +14,8 @@ _TIMESTAMP = re.compile(
 )
 _DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$")
 
+YEARS = (1970, 2199)
+"""Timestamps outside these years are typos ('0202-11-20'), not history."""
 TIMESTAMP_HINT = "timestamps look like '2026-11-20 09:55 +08:00' or '2026-11-20T01:55:00Z'"
 
 
@@ -42,6 +44,8 @@ def parse_timestamp(text: object, zone: tzinfo, *, date_only: bool = False) -> d
         naive = datetime(day.year, day.month, day.day, hour, minute, second, micro)
     except ValueError as exc:
         raise TimeError(f"'{text}' is not a real date or time ({exc})") from None
+    if not YEARS[0] <= naive.year <= YEARS[1]:
+        raise TimeError(f"'{text}' is not a plausible year (between {YEARS[0]} and {YEARS[1]})")
     offset = match["offset"]
     if offset is None:
         return naive.replace(tzinfo=zone)
@@ -62,9 +66,12 @@ def parse_date(text: object) -> date:
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
         raise TimeError(f"'{text}' is not a date; dates look like '2025-01-01'")
     try:
-        return date.fromisoformat(text.strip())
+        found = date.fromisoformat(text.strip())
     except ValueError as exc:
         raise TimeError(f"'{text}' is not a real date ({exc})") from None
+    if not YEARS[0] <= found.year <= YEARS[1]:
+        raise TimeError(f"'{text}' is not a plausible year (between {YEARS[0]} and {YEARS[1]})")
+    return found
 
 
 def parse_duration(text: object) -> timedelta:
@@ -94,6 +101,8 @@ def format_duration(delta: timedelta) -> str:
 
 
 def written(moment: datetime) -> str:
-    """Return a timestamp the way operators write them, for messages: '2026-11-20 09:55 +08:00'."""
+    """Return a timestamp the way operators write them: '2026-11-20 09:55 +08:00' (with
+    seconds only when it has some, so nothing written is earlier than the moment)."""
     offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+    clock = f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+    return f"{moment:%Y-%m-%d} {clock} {offset[:3]}:{offset[3:]}"

@@ -182,7 +182,7 @@ def timeline(config: SiteConfig, site: Site, component: Component, now: datetime
     for incident in site.incidents if incidents is None else incidents:
         if incident.components.get(component.id):
             pieces.extend(_incident_pieces(incident, component.id, weights, now))
-    windows = (m.window() for m in (site.maintenances if maintenances is None else maintenances)
+    windows = (m.window(now) for m in (site.maintenances if maintenances is None else maintenances)
                if component.id in m.components)
     excluded = _union((start.timestamp(), min(end.timestamp(), end_of_all))
                       for start, end in windows)

@@ -238,7 +238,7 @@ def test_published_postmortem_is_shown_once_its_time_has_come(repo: Repo) -> Non
     assert "Root cause" not in (repo.site / "incidents/2026-11-20-api/index.html").read_text()
     assert repo.build("2026-11-23 18:00").exit_code == 0
     page = (repo.site / "incidents/2026-11-20-api/index.html").read_text()
-    assert '<h2 id="root-cause">Root cause</h2>' in page
+    assert '<h2 id="section-root-cause">Root cause</h2>' in page
     assert "2026-11-20-api/#postmortem" in (repo.site / "postmortems/index.html").read_text()
 
 

@@ -90,3 +90,35 @@ def test_a_cache_this_machine_did_not_sign_is_never_loaded(example: Path, tmp_pa
     # Loaded for real, the same payload does run: the signature is what kept it out.
     pickle.loads(pickle.dumps(_Payload(marker)))
     assert marker.exists()
+
+
+def test_reuse_follows_whether_any_incident_is_ongoing(example: Path) -> None:
+    glitch = example / "incidents/2026-11-24-p3.md"
+    glitch.write_text("---\ntitle: Cosmetic glitch\nseverity: P3\nstarted: 2026-11-24 10:00\n"
+                      "components: {console: degraded_performance}\n---\n"
+                      "## Investigating — 2026-11-24 10:05\nLooking.\n")
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    build(example)
+    glitch.write_text(glitch.read_text() + "\n## Resolved — 2026-11-24 11:00\nFixed.\n")
+    build(example)
+    incremental = tree(example / "site")
+    shutil.rmtree(example / ".statuspage-cache")
+    shutil.rmtree(example / "site")
+    build(example)
+    assert tree(example / "site") == incremental
+    assert b"data-refresh" not in incremental["incidents/2026-11-20-chat-api-errors/index.html"]
+
+
+def test_pages_of_another_repository_in_the_same_output_are_not_reused(example: Path,
+                                                                       tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(example, other)
+    config = other / "statuspage.yaml"
+    config.write_text(config.read_text().replace("title: Acme AI Status", "title: Staging"))
+    shared = tmp_path / "shared"
+    for root in (other, example, other):
+        result = run_cli("build", "--config", str(root / "statuspage.yaml"), "--out",
+                         str(shared), "--now", EXAMPLE_NOW)
+        assert result.exit_code == 0, result.output
+    page = (shared / "incidents/2026-11-20-chat-api-errors/index.html").read_text()
+    assert "· Staging</title>" in page

@@ -187,3 +187,21 @@ def test_incident_during_maintenance_shows_the_incident(repo: Repo) -> None:
     state = overview(config, site, parse_now("2026-12-01 03:00"))
     assert state.components["api"] is ComponentStatus.PARTIAL_OUTAGE
     assert state.description == "Partial System Outage"
+
+
+def test_an_overrunning_maintenance_stays_out_of_uptime(repo: Repo) -> None:
+    repo.incident("2026-12-01-upgrade.md", MAINTENANCE.format(
+        updates="## In progress — 2026-12-01 02:00\nStarted."))
+    _config, site = load(repo, "2026-12-01 05:00")
+    (item,) = site.maintenances
+    assert item.status_at(parse_now("2026-12-01 05:00")) is MaintenanceStatus.IN_PROGRESS
+    assert item.window(parse_now("2026-12-01 05:00"))[1] == parse_now("2026-12-01 05:00")
+    assert item.window()[1] == parse_now("2026-12-01 04:00")
+
+
+def test_implausible_years_are_refused(repo: Repo) -> None:
+    repo.incident("2026-11-20-typo.md", "---\ntitle: T\nseverity: P3\n"
+                                        "started: 0202-11-20 09:00\n---\n")
+    result = repo.check()
+    assert result.exit_code == 1
+    assert "'0202-11-20 09:00' is not a plausible year (between 1970 and 2199)" in result.output

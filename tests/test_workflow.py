@@ -202,3 +202,28 @@ def test_schemas_accept_the_example_and_reject_mistakes() -> None:
         jsonschema.validate(document.front.value, front_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"title": "x", "severity": "P1", "componets": {}}, front_schema)
+
+
+def test_new_refuses_a_slug_that_leaves_the_folder(repo: Repo) -> None:
+    result = repo.run("new", "incident", "X", "--severity", "P3", "--slug", "../../escaped",
+                      "--now", NOW)
+    assert result.exit_code == 1
+    assert "can't be used in a URL" in result.output
+    assert sorted(p.name for p in repo.root.rglob("*.md")) == []
+
+
+def test_update_keeps_seconds_and_early_completion_after_work_began(repo: Repo) -> None:
+    repo.incident("2026-11-24-sec.md", "---\ntitle: S\nseverity: P3\n"
+                                       "started: 2026-11-24 10:00:30\n---\n")
+    done = repo.run("update", "2026-11-24-sec", "resolved", "-m", "Fixed.",
+                    "--now", "2026-11-24 10:00:50")
+    assert done.exit_code == 0, done.output
+    assert "## Resolved — 2026-11-24 10:00:50 +08:00" in (
+        repo.root / "incidents/2026-11-24-sec.md").read_text()
+    repo.incident("2026-11-25-m.md", "---\ntitle: M\ntype: maintenance\ncomponents: [api]\n"
+                                     "scheduled: 2026-11-25 02:00\nuntil: 2026-11-28 02:00\n---\n")
+    assert repo.run("update", "2026-11-25-m", "in_progress", "-m", "Started early.",
+                    "--now", NOW).exit_code == 0
+    early = repo.run("update", "2026-11-25-m", "done", "-m", "Done early.",
+                     "--now", "2026-11-24 12:30")
+    assert early.exit_code == 0, early.output
