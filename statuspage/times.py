@@ -83,23 +83,6 @@ def parse_duration(text: object) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-def format_duration(delta: timedelta) -> str:
-    """Return a short human duration such as '1 h 28 min' or '3 d 2 h'."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "< 1 min"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} d")
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes and not days:
-        parts.append(f"{minutes} min")
-    return " ".join(parts)
-
-
 def written(moment: datetime) -> str:
     """Return a timestamp the way operators write them: '2026-11-20 09:55 +08:00' (with
     seconds only when it has some, so nothing written is earlier than the moment)."""

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statuspage.errors import Level, Location, Problem
+from statuspage.i18n import Formats, translations
 from statuspage.load import (
     MAX_FILE_BYTES,
     MAX_YAML_NODES,
@@ -23,7 +24,6 @@ from statuspage.load import (
 from statuspage.times import (
     _TIMESTAMP,
     TimeError,
-    format_duration,
     parse_duration,
     parse_timestamp,
 )
@@ -299,7 +299,7 @@ def test_parse_duration_rejects(text: object) -> None:
     (timedelta(days=3, hours=2, minutes=5), "3 d 2 h"),
 ])
 def test_format_duration(delta: timedelta, expected: str) -> None:
-    assert format_duration(delta) == expected
+    assert Formats("en", translations("en")).duration(delta) == expected
 
 
 # --- properties -------------------------------------------------------------------------------
