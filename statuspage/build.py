@@ -6,7 +6,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -23,7 +23,7 @@ from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import MAX_FILES, Document, find_documents, load_document, too_many_files
+from .load import MAX_FILES, find_documents, load_document, too_many_files
 from .markup import MarkdownRenderer
 from .model import Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
@@ -37,7 +37,7 @@ from .render import (
     theme_dir,
 )
 from .revisions import Revisions, window_changes
-from .status import overview
+from .status import Overview, overview
 from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
 from .write import OutputRefused, SiteWriter, check_output
@@ -60,21 +60,21 @@ PARALLEL_FROM = 400
 
 
 def _parse_files(config: SiteConfig, files: list[tuple[Path, str]],
-                 ) -> list[tuple[Document | None, Parsed | None, list[Problem]]]:
+                 ) -> list[tuple[Parsed | None, list[Problem]]]:
     md = MarkdownRenderer()
-    found: list[tuple[Document | None, Parsed | None, list[Problem]]] = []
+    found: list[tuple[Parsed | None, list[Problem]]] = []
     for path, shown in files:
         document, problems = load_document(path, shown)
         if document is None:
-            found.append((None, None, problems))
+            found.append((None, problems))
             continue
         parsed, more = parse_document(document, config, md)
-        found.append((document, parsed, problems + more))
+        found.append((parsed, problems + more))
     return found
 
 
 def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
-               ) -> list[tuple[Document | None, Parsed | None, list[Problem]]]:
+               ) -> list[tuple[Parsed | None, list[Problem]]]:
     """Parse files, across the machine's cores when there are enough of them."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
@@ -122,7 +122,7 @@ def _load(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem], dict[
     for (path, _shown), outcome in zip(pending, _parse_all(config, pending), strict=True):
         cache.put(keys[path], outcome)
     for path, key in keys.items():
-        _document, parsed, found = cache.get(key)
+        parsed, found = cache.get(key)
         if parsed is None:
             problems += found
             unreadable.add(path.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
@@ -168,19 +168,21 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         logo = config.logo.read_bytes()
         assets["logo"] = f"assets/{asset_name('logo' + config.logo.suffix.lower(), logo)}"
         writer.write(assets["logo"], logo)
-    env = make_environment(config)
+    catalog = translations(config.language)
+    env = make_environment(config, catalog)
     written: list[str] = []
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
     revisions = _revisions(config, site)
-    for path, content in _machine_files(config, site, now, figures, revisions):
+    for path, content in _machine_files(config, site, state, now, figures, revisions,
+                                        catalog.gettext):
         writer.write(path, content)
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), _templates_fingerprint(config)))
     try:
-        feeds = feed_pages(config, site, now, translations(config.language).gettext, revisions)
-        for page in chain(pages(config, site, now, assets, figures, colour,
+        feeds = feed_pages(config, site, now, catalog.gettext, revisions)
+        for page in chain(pages(config, site, state, now, assets, figures, colour,
                                 reuse.check, sources), feeds):
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
@@ -212,11 +214,10 @@ def _revisions(config: SiteConfig, site: Site) -> dict[str, Revisions]:
             if config.source(m.path) in found}
 
 
-def _machine_files(config: SiteConfig, site: Site, now: datetime,
-                   figures: list[uptime.ComponentUptime],
-                   revisions: dict[str, Revisions]) -> Iterator[tuple[str, bytes]]:
+def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetime,
+                   figures: list[uptime.ComponentUptime], revisions: dict[str, Revisions],
+                   gettext: Callable[[str], str]) -> Iterator[tuple[str, bytes]]:
     """Yield the files made for programs: the v2 API, uptime, badges and the calendar."""
-    state = overview(config, site, now)
     yield "api/uptime.json", uptime_json(config, figures, now)
     for path, document in StatuspageApi(config, site, state, now, revisions).documents():
         yield path, encode(document)
@@ -231,8 +232,7 @@ def _machine_files(config: SiteConfig, site: Site, now: datetime,
             component.name, state.components[component.id], figure.windows["90d"].uptime)
         yield f"badges/{component.id}.svg", svg(label, message, colour)
         yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
-    yield "maintenance.ics", calendar(config, site.maintenances, now, revisions,
-                                      translations(config.language).gettext)
+    yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

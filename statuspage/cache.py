@@ -19,8 +19,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .write import MARKER
+
 FOLDER = ".statuspage-cache"
 _NAME = "parsed.pickle"
+FORMAT = 2
+"""The shape of cached entries; a cache of another shape is ignored, whatever its keys."""
 
 
 def _secret() -> bytes | None:
@@ -78,7 +82,10 @@ class ParseCache:
             loaded = pickle.loads(payload)
         except Exception:  # a stale or damaged cache is only a slower build
             return {}
-        return loaded if isinstance(loaded, dict) else {}
+        if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
+            return {}
+        entries = loaded.get("entries")
+        return entries if isinstance(entries, dict) else {}
 
     def get(self, key: str) -> Any:
         """Return the cached result for `key`, or None; a hit is kept for the next build."""
@@ -97,7 +104,8 @@ class ParseCache:
         if self.secret is None:
             return
         try:
-            payload = pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps({"format": FORMAT, "entries": self.new},
+                                   protocol=pickle.HIGHEST_PROTOCOL)
             self.path.parent.mkdir(exist_ok=True)
             (self.path.parent / ".gitignore").write_text("*\n")
             temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
@@ -138,7 +146,7 @@ class PageReuse:
             return {}
         # Only the output that this repository's last build made may be reused: another
         # repository building into the same folder writes its own marker.
-        marker = self.writer.out / ".statuspage-site"
+        marker = self.writer.out / MARKER
         if not loaded.get("output") or loaded.get("output") != self._identity(marker):
             return {}
         pages = loaded.get("pages")
@@ -155,7 +163,7 @@ class PageReuse:
 
     def save(self) -> None:
         """Record the pages' keys and the identity of the output just committed."""
-        marker = self.writer.out / ".statuspage-site"
+        marker = self.writer.out / MARKER
         try:
             self.path.parent.mkdir(exist_ok=True)
             temporary = self.path.with_suffix(f".tmp-{os.getpid()}")

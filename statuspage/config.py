@@ -36,6 +36,8 @@ DEFAULT_WEIGHTS = {
 _TOP_KEYS = ("title", "url", "timezone", "language", "description", "brand", "components",
              "severities", "uptime")
 _BRAND_KEYS = ("color", "logo")
+HTML_TAG = re.compile(r"<[A-Za-z/!?]")
+"""Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".webp": "image/webp"}
@@ -153,7 +155,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail((*path, key), f"{key}: expected text, got {_kind(value)}")
             return default
-        if re.search(r"<[A-Za-z/!?]", str(value)):
+        if HTML_TAG.search(str(value)):
             self.fail((*path, key), f"{key}: HTML is not allowed here; write plain text")
             return default
         return str(value)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .config import SiteConfig, check_keys, suggest
+from .config import HTML_TAG, SiteConfig, check_keys, suggest
 from .errors import Location, Problem, error, warning
 from .load import Document
 from .markup import MarkdownRenderer
@@ -28,8 +28,6 @@ from .model import (
 )
 from .times import TimeError, parse_timestamp, written
 
-HTML_TAG = re.compile(r"<[A-Za-z/!?]")
-"""Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 POSTMORTEM_SUFFIX = ".postmortem.md"
 HEADING_HINT = "update heading must look like '## Identified — 2026-11-20 09:55 +08:00'"

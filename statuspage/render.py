@@ -4,6 +4,7 @@ context builder per page kind. Each builder returns `Page`s; nothing here touche
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .config import SiteConfig
 from .i18n import N_, Formats, translations
 from .model import Component, ComponentStatus, Incident, Maintenance, Site
 from .sla import periods
-from .status import Overview, is_ongoing, overview, performance
+from .status import Overview, is_ongoing, performance
 from .uptime import ComponentUptime
 
 MONTHS_ON_UPTIME_PAGE = 12
@@ -77,7 +78,8 @@ class Page:
         return "../" * depth
 
 
-def make_environment(config: SiteConfig) -> jinja2.Environment:
+def make_environment(config: SiteConfig,
+                     catalog: gettext.NullTranslations | None = None) -> jinja2.Environment:
     """Return the Jinja environment: the repository's templates override the theme's."""
     builtin = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = []
@@ -94,7 +96,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    catalog = translations(config.language)
+    catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     formats = Formats(config.language, catalog)
     zone = config.timezone
@@ -217,7 +219,8 @@ def _unchanged(path: str, inputs: str) -> bool:
     return False
 
 
-def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
+def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
+          assets: dict[str, str],
           figures: list[ComponentUptime], theme_color: str,
           unchanged: Callable[[str, str], bool] = _unchanged,
           sources: dict[str, str] | None = None) -> Iterator[Page]:
@@ -227,7 +230,6 @@ def pages(config: SiteConfig, site: Site, now: datetime, assets: dict[str, str],
     fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
     """
     known = sources or {}
-    state = overview(config, site, now)
     common = {"config": config, "overview": state, "now": now, "assets": assets,
               "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
     by_id = {f.component.id: f for f in figures}

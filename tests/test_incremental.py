@@ -4,12 +4,15 @@ this machine did not sign is never loaded."""
 
 from __future__ import annotations
 
+import hmac
 import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
+
+from statuspage.cache import ParseCache
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -122,3 +125,13 @@ def test_pages_of_another_repository_in_the_same_output_are_not_reused(example: 
         assert result.exit_code == 0, result.output
     page = (shared / "incidents/2026-11-20-chat-api-errors/index.html").read_text()
     assert "· Staging</title>" in page
+
+
+def test_a_signed_cache_of_an_older_shape_is_ignored(example: Path) -> None:
+    build(example)
+    cache = ParseCache(example)
+    assert cache.secret is not None
+    payload = pickle.dumps({key: ("document", "parsed", []) for key in cache.old})
+    cache.path.write_bytes(hmac.digest(cache.secret, payload, "sha256") + payload)
+    assert ParseCache(example).old == {}
+    build(example)
