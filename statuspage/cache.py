@@ -9,22 +9,50 @@ loaded.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import json
 import os
 import pickle
 import secrets
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .write import MARKER
+from .write import MARKER, identity
 
 FOLDER = ".statuspage-cache"
 _NAME = "parsed.pickle"
-FORMAT = 2
+FORMAT = 3
 """The shape of cached entries; a cache of another shape is ignored, whatever its keys."""
+SETTLED_NS = 2_000_000_000
+"""A file's digest is remembered by its status only if it was last changed this long before
+the build read it: a change made later gets a later time, so it can't hide behind the status
+(file times are kept at a coarse clock tick, so a change just after reading could share it)."""
+
+
+def cache_folder(root: Path) -> Path | None:
+    """Return the repository's cache folder, made (and ignored by git) if need be; None if it
+    can't be made, as in a read-only checkout."""
+    folder = root / FOLDER
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.is_file():
+            ignore.write_text("*\n")
+    except OSError:
+        return None
+    return folder
+
+
+def spare_site(root: Path, out: Path) -> Path | None:
+    """Return where the site that a build replaces waits to become the next build's start."""
+    folder = cache_folder(root)
+    if folder is None:
+        return None
+    return folder / f"site-{hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]}"
 
 
 def _secret() -> bytes | None:
@@ -60,32 +88,96 @@ def fingerprint(*parts: object) -> str:
 
 
 class ParseCache:
-    """Cached results by key; `save` keeps only the keys used by this build."""
+    """Cached results by key, and the content digest of each file by its status (as git's
+    index does) so that an unchanged file is not even read.
+
+    `save` keeps only what this build used. It writes nothing when that is what the cache
+    holds already, and after a few edits it writes only the difference from the last full
+    cache (a small signed file that names the full one it applies to), so one edit in a large
+    repository doesn't rewrite tens of megabytes."""
 
     def __init__(self, root: Path) -> None:
         self.path = root / FOLDER / _NAME
+        self.delta_path = self.path.with_name("parsed.delta.pickle")
         self.secret = _secret()
-        self.old: dict[str, Any] = self._load()
+        self.old: dict[str, Any] = {}
+        self.old_digests: dict[str, tuple[tuple[int, ...], str]] = {}
+        self._base_signature = b""
+        self._base_keys: set[str] = set()
+        self._base_digests: dict[str, tuple[tuple[int, ...], str]] = {}
+        self._load()
         self.new: dict[str, Any] = {}
+        self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
+        self.started = time.time_ns()
 
-    def _load(self) -> dict[str, Any]:
-        if self.secret is None:
-            return {}
+    def digest(self, path: Path, name: str) -> str:
+        """Return the SHA-256 of the file's bytes, or 'unreadable'."""
         try:
-            raw = self.path.read_bytes()
+            found = path.stat()
         except OSError:
-            return {}
+            return "unreadable"
+        status = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns,
+                  found.st_ctime_ns)
+        known = self.old_digests.get(name)
+        if known is not None and known[0] == status:
+            self.digests[name] = known
+            return known[1]
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return "unreadable"
+        if max(found.st_mtime_ns, found.st_ctime_ns) < self.started - SETTLED_NS:
+            self.digests[name] = (status, digest)
+        return digest
+
+    def _read(self, path: Path) -> tuple[bytes, dict[str, Any]] | None:
+        """Return a cache file's signature and content if it is ours and of this format."""
+        assert self.secret is not None
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
         signature, payload = raw[:32], raw[32:]
         if not hmac.compare_digest(signature, hmac.digest(self.secret, payload, "sha256")):
-            return {}
+            return None
+        collecting = gc.isenabled()
+        gc.disable()  # walking every object as it is made would triple the time
         try:
             loaded = pickle.loads(payload)
         except Exception:  # a stale or damaged cache is only a slower build
-            return {}
+            return None
+        finally:
+            if collecting:
+                gc.enable()
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
-            return {}
-        entries = loaded.get("entries")
-        return entries if isinstance(entries, dict) else {}
+            return None
+        return signature, loaded
+
+    def _load(self) -> None:
+        if self.secret is None:
+            return
+        found = self._read(self.path)
+        if found is None:
+            return
+        signature, loaded = found
+        entries, digests = loaded.get("entries"), loaded.get("digests")
+        if not isinstance(entries, dict) or not isinstance(digests, dict):
+            return
+        self._base_signature, self._base_keys = signature, set(entries)
+        self._base_digests = dict(digests)
+        self.old, self.old_digests = entries, digests
+        delta = self._read(self.delta_path)
+        if delta is None or delta[1].get("base") != signature:
+            return
+        try:
+            for key in delta[1]["dropped"]:
+                entries.pop(key, None)
+            entries.update(delta[1]["entries"])
+            for name in delta[1]["digests_dropped"]:
+                digests.pop(name, None)
+            digests.update(delta[1]["digests"])
+        except (KeyError, TypeError, AttributeError):
+            self.old, self.old_digests = {}, {}
 
     def get(self, key: str) -> Any:
         """Return the cached result for `key`, or None; a hit is kept for the next build."""
@@ -101,18 +193,35 @@ class ParseCache:
 
     def save(self) -> None:
         """Write the cache atomically; a read-only repository just goes without."""
-        if self.secret is None:
+        if self.secret is None or (self.new.keys() == self.old.keys()
+                                   and self.digests == self.old_digests):
             return
+        if cache_folder(self.path.parent.parent) is None:
+            return
+        added = {k: v for k, v in self.new.items() if k not in self._base_keys}
+        dropped = self._base_keys - self.new.keys()
+        if self._base_signature and len(added) + len(dropped) <= max(100, len(self.new) // 10):
+            self._write(self.delta_path, {
+                "format": FORMAT, "base": self._base_signature, "entries": added,
+                "dropped": sorted(dropped),
+                "digests": {n: d for n, d in self.digests.items()
+                            if self._base_digests.get(n) != d},
+                "digests_dropped": sorted(self._base_digests.keys() - self.digests.keys())})
+            return
+        if self._write(self.path, {"format": FORMAT, "entries": self.new,
+                                   "digests": self.digests}):
+            self.delta_path.unlink(missing_ok=True)
+
+    def _write(self, path: Path, content: dict[str, Any]) -> bool:
+        assert self.secret is not None
         try:
-            payload = pickle.dumps({"format": FORMAT, "entries": self.new},
-                                   protocol=pickle.HIGHEST_PROTOCOL)
-            self.path.parent.mkdir(exist_ok=True)
-            (self.path.parent / ".gitignore").write_text("*\n")
-            temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
+            payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
             temporary.write_bytes(hmac.digest(self.secret, payload, "sha256") + payload)
-            os.replace(temporary, self.path)
+            os.replace(temporary, path)
         except (OSError, pickle.PicklingError):
-            return
+            return False
+        return True
 
 
 class PageReuse:
@@ -127,16 +236,6 @@ class PageReuse:
         self.new: dict[str, str] = {}
         self.linked: list[str] = []
 
-    @staticmethod
-    def _identity(marker: Path) -> str:
-        """Return what tells this build's output apart from any other build's: its marker
-        file is written anew by every build, so its inode and time change each time."""
-        try:
-            found = marker.stat()
-        except OSError:
-            return ""
-        return f"{found.st_dev}:{found.st_ino}:{found.st_mtime_ns}"
-
     def _load(self) -> dict[str, str]:
         try:
             loaded = json.loads(self.path.read_text())
@@ -147,7 +246,7 @@ class PageReuse:
         # Only the output that this repository's last build made may be reused: another
         # repository building into the same folder writes its own marker.
         marker = self.writer.out / MARKER
-        if not loaded.get("output") or loaded.get("output") != self._identity(marker):
+        if not loaded.get("output") or loaded.get("output") != identity(marker):
             return {}
         pages = loaded.get("pages")
         return pages if isinstance(pages, dict) else {}
@@ -167,7 +266,7 @@ class PageReuse:
         try:
             self.path.parent.mkdir(exist_ok=True)
             temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
-            temporary.write_text(json.dumps({"output": self._identity(marker),
+            temporary.write_text(json.dumps({"output": identity(marker),
                                              "pages": self.new}, sort_keys=True))
             os.replace(temporary, self.path)
         except OSError:

@@ -73,20 +73,52 @@ def _maintenance_entry(item: Maintenance, config: SiteConfig, now: datetime, _: 
                  updated, "\n".join(parts), "maintenance")
 
 
+class HistoryChoice:
+    """Chooses the entries of the history feeds by their update times alone, so the content
+    is built only for the RECENT that make it in (and not at all for a feed left as it was)."""
+
+    def __init__(self, site: Site, now: datetime, revisions: dict[str, Revisions]) -> None:
+        self.now = now
+        ranked = [(_incident_updated(i, now), i) for i in site.incidents if i.started <= now]
+        ranked.sort(key=lambda pair: (pair[0], pair[1].slug), reverse=True)
+        self.incidents = ranked
+        self.maintenances = [(announced(m, revisions.get(m.slug), now), m)
+                             for m in site.maintenances]
+
+    def choose(self, component: str | None = None,
+               ) -> list[tuple[datetime, Incident | Maintenance]]:
+        """Return the newest RECENT incidents and maintenance (of `component`, if given) with
+        their update times, newest first."""
+        incidents: list[tuple[datetime, Incident | Maintenance]] = []
+        for updated, incident in self.incidents:
+            if component is None or component in incident.components:
+                incidents.append((updated, incident))
+                if len(incidents) == RECENT:
+                    break
+        chosen = incidents + [(times[1], m) for times, m in self.maintenances
+                              if component is None or component in m.components]
+        chosen.sort(key=lambda pair: (pair[0], _link_id(pair[1])), reverse=True)
+        return chosen[:RECENT]
+
+    def entries(self, config: SiteConfig, chosen: list[tuple[datetime, Incident | Maintenance]],
+                _: Gettext, revisions: dict[str, Revisions]) -> list[Entry]:
+        """Return the feed entries of what `choose` returned."""
+        return [_incident_entry(item, config, self.now, _) if isinstance(item, Incident)
+                else _maintenance_entry(item, config, self.now, _,
+                                        announced(item, revisions.get(item.slug), self.now))
+                for _updated, item in chosen]
+
+
+def _link_id(item: Incident | Maintenance) -> str:
+    """Return the part of an entry's id after the site address: entries sort by it on ties."""
+    return f"{'incidents' if isinstance(item, Incident) else 'maintenance'}/{item.slug}/"
+
+
 def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
                     revisions: dict[str, Revisions], component: str | None = None) -> list[Entry]:
     """Return one entry per incident or maintenance (of `component`, if given), newest first."""
-    # Only the RECENT most recently updated make it into the feed: choose them by their time
-    # before building their content.
-    incidents = sorted((i for i in site.incidents
-                        if i.started <= now and (component is None or component in i.components)),
-                       key=lambda i: _incident_updated(i, now), reverse=True)[:RECENT]
-    entries = [_incident_entry(i, config, now, _) for i in incidents]
-    entries += [_maintenance_entry(m, config, now, _, announced(m, revisions.get(m.slug), now))
-                for m in site.maintenances
-                if component is None or component in m.components]
-    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
-    return entries[:RECENT]
+    choice = HistoryChoice(site, now, revisions)
+    return choice.entries(config, choice.choose(component), _, revisions)
 
 
 def _incident_updated(incident: Incident, now: datetime) -> datetime:
@@ -169,24 +201,34 @@ def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datet
 
 
 def feed_pages(config: SiteConfig, site: Site, now: datetime, _: Gettext,
-               revisions: dict[str, Revisions]) -> Iterable[Page]:
-    """Yield the Atom and RSS feeds: history, updates, and history per component."""
+               revisions: dict[str, Revisions],
+               unchanged: Callable[[str, list[tuple[datetime, Incident | Maintenance]]], bool]
+               = lambda path, chosen: False) -> Iterable[Page]:
+    """Yield the Atom and RSS feeds: history, updates, and history per component.
+
+    `unchanged(path, chosen)` may answer that a history feed made from the same incidents and
+    maintenance already exists: it is skipped."""
     def feed(path: str, template: str, title: str, alternate: str,
              entries: list[Entry]) -> Page:
         return Page(path, template, {"config": config, "entries": entries, "feed_title": title,
                                      "self_url": config.url + path, "alternate": alternate,
                                      "updated": feed_updated(entries, now)})
 
-    history = history_entries(config, site, now, _, revisions)
-    title = _("%(title)s: incident history") % {"title": config.title}
-    yield feed("history.atom", "feeds/feed.atom", title, config.url, history)
-    yield feed("history.rss", "feeds/feed.rss", title, config.url, history)
-    yield feed("updates.atom", "feeds/feed.atom",
-               _("%(title)s: every update") % {"title": config.title}, config.url,
-               update_entries(config, site, now, _))
-    for component in config.components:
-        entries = history_entries(config, site, now, _, revisions, component.id)
-        base = f"components/{component.id}/"
-        name = f"{config.title}: {component.name}"
-        yield feed(base + "history.atom", "feeds/feed.atom", name, config.url + base, entries)
-        yield feed(base + "history.rss", "feeds/feed.rss", name, config.url + base, entries)
+    choice = HistoryChoice(site, now, revisions)
+    feeds: list[tuple[str | None, str, str]] = [
+        (None, "", _("%(title)s: incident history") % {"title": config.title})]
+    feeds += [(c.id, f"components/{c.id}/", f"{config.title}: {c.name}")
+              for c in config.components]
+    for component, base, title in feeds:
+        chosen = choice.choose(component)
+        made = [(base + name, template) for name, template in (
+            ("history.atom", "feeds/feed.atom"), ("history.rss", "feeds/feed.rss"))
+            if not unchanged(base + name, chosen)]
+        if made:
+            entries = choice.entries(config, chosen, _, revisions)
+            for path, template in made:
+                yield feed(path, template, title, config.url + base, entries)
+        if component is None:
+            yield feed("updates.atom", "feeds/feed.atom",
+                       _("%(title)s: every update") % {"title": config.title}, config.url,
+                       update_entries(config, site, now, _))

@@ -243,15 +243,18 @@ def too_many_files(folder: Path, limit: int = MAX_FILES) -> bool:
 
 
 def find_documents(folder: Path) -> Iterator[Path]:
-    """Yield every Markdown file under `folder`, sorted, skipping hidden ones and READMEs."""
+    """Yield every Markdown file under `folder`, sorted, skipping hidden ones and READMEs.
+
+    Folders that are links are not walked into (so only a file link can lead outside)."""
     if not folder.is_dir():
         return
     found = []
-    for path in folder.rglob("*.md"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.name.lower() == "readme.md" or not path.is_file():
-            continue
-        found.append(path)
-    yield from sorted(found)
+    for root, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if name.endswith(".md") and not name.startswith(".") \
+                    and name.lower() != "readme.md":
+                path = os.path.join(root, name)
+                if os.path.isfile(path):
+                    found.append(path)
+    yield from (Path(path) for path in sorted(found, key=lambda p: p.split(os.sep)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 
 class ComponentStatus(enum.Enum):
@@ -137,7 +138,7 @@ class Incident:
     updates: tuple[Update, ...]
     postmortem: Postmortem | None = None
 
-    @property
+    @cached_property
     def resolved_at(self) -> datetime | None:
         """Return when the incident was resolved, or None while it is ongoing."""
         for update in self.updates:

@@ -237,24 +237,32 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     def page(path: str, template: str, **context: Any) -> Page:
         return Page(path, template, {**common, "page_path": path, **context})
 
+    by_component: dict[str, list[Incident]] = {}
+    for incident in site.incidents:
+        for component_id in incident.components:
+            by_component.setdefault(component_id, []).append(incident)
     yield page("index.html", "index.html", **_index(config, site, state, now),
-               uptime={cid: _bars(config, site, f, now, config.uptime_days)
+               uptime={cid: _bars(config, site, f, now, config.uptime_days,
+                                  by_component.get(cid, []))
                        for cid, f in by_id.items()})
+
+    def same(path: str, inputs: list[str | None]) -> bool:
+        """Return True if the page exists already, made from the same inputs (None: an input
+        that changes with the clock, so the page is always made anew)."""
+        return bool(known) and None not in inputs and unchanged(path, "|".join(
+            i for i in inputs if i is not None))
+
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
-        # An ongoing incident's page changes with the clock ('so far', pending targets).
-        inputs = (f"{known.get(incident.slug + '.md')}|"
-                  f"{known.get(incident.slug + '.postmortem.md')}"
-                  f"|{incident.published_postmortem(now) is not None}")
-        if known and not is_ongoing(incident, now) and unchanged(path, inputs):
+        if same(path, [incident_inputs(incident, now, known)]):
             continue
         yield page(path, "incident.html", **_incident_view(incident, config, now))
     for item in site.maintenances:
         path = f"maintenance/{item.slug}/index.html"
-        if known and unchanged(path, f"{known.get(item.slug + '.md')}|{item.status_at(now)}"):
+        if same(path, [maintenance_inputs(item, now, known)]):
             continue
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
-    yield from _history(config, site, now, page)
+    yield from _history(config, site, now, page, same, known)
     postmortems = [_incident_view(i, config, now) for i in site.incidents
                    if i.published_postmortem(now) is not None]
     postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug), reverse=True)
@@ -262,14 +270,18 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     weights = {status.value: 100 * weight for status, weight in config.weights.items()}
     yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
                months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
-    by_component: dict[str, list[Incident]] = {}
-    for incident in site.incidents:
-        for component_id in incident.components:
-            by_component.setdefault(component_id, []).append(incident)
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
-        yield page(f"components/{component.id}/index.html", "component.html",
+        path = f"components/{component.id}/index.html"
+        # Its uptime figures (a year of days, so they move with the clock), its status, and
+        # every incident and maintenance that its list or its bars can show.
+        if same(path, [repr(figure), str(state.components.get(component.id)),
+                       *(incident_inputs(i, now, known) for i in mine),
+                       *(maintenance_inputs(m, now, known) for m in site.maintenances
+                         if component.id in m.components)]):
+            continue
+        yield page(path, "component.html",
                    **_component(component, config, site, state, now, mine),
                    uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
     yield page("404.html", "404.html")
@@ -316,31 +328,58 @@ def _component(component: Component, config: SiteConfig, site: Site, state: Over
     }
 
 
-def _history(config: SiteConfig, site: Site, now: datetime, page: Any) -> Iterator[Page]:
-    by_month: dict[str, list[dict[str, Any]]] = {}
+def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
+             same: Callable[[str, list[str | None]], bool], known: dict[str, str],
+             ) -> Iterator[Page]:
+    by_month: dict[str, list[Incident | Maintenance]] = {}
     for incident in site.incidents:
-        by_month.setdefault(_month(incident.started, config), []).append(
-            {"kind": "incident", "at": incident.started, **_incident_view(incident, config, now)})
+        by_month.setdefault(_month(incident.started, config), []).append(incident)
     for item in site.maintenances:
-        by_month.setdefault(_month(item.scheduled, config), []).append(
-            {"kind": "maintenance", "at": item.scheduled,
-             **_maintenance_view(item, config, now)})
+        by_month.setdefault(_month(item.scheduled, config), []).append(item)
     current = _month(now, config)
     first = min([current, *by_month])
     last = max([current, *by_month])
     months = list(reversed(_months_between(first, last)))
-    summary = [{"month": m, "incidents": sum(1 for e in by_month.get(m, [])
-                                             if e["kind"] == "incident"),
-                "maintenances": sum(1 for e in by_month.get(m, [])
-                                    if e["kind"] == "maintenance")} for m in months]
+    summary = [{"month": m, "incidents": sum(isinstance(e, Incident) for e in by_month.get(m, [])),
+                "maintenances": sum(isinstance(e, Maintenance) for e in by_month.get(m, []))}
+               for m in months]
     yield page("history/index.html", "history.html", months=summary)
     for index, month in enumerate(months):
-        entries = sorted(by_month.get(month, []), key=lambda e: (e["at"], e["kind"]),
-                         reverse=True)
-        yield page(f"history/{month}/index.html", "history_month.html", month=month,
-                   entries=entries,
-                   newer=months[index - 1] if index > 0 else None,
-                   older=months[index + 1] if index + 1 < len(months) else None)
+        path = f"history/{month}/index.html"
+        newer = months[index - 1] if index > 0 else None
+        older = months[index + 1] if index + 1 < len(months) else None
+        items = by_month.get(month, [])
+        if same(path, [month, str(newer), str(older), *(
+                incident_inputs(i, now, known) if isinstance(i, Incident)
+                else maintenance_inputs(i, now, known) for i in items)]):
+            continue
+        entries = sorted((_entry(item, config, now) for item in items),
+                         key=lambda e: (e["at"], e["kind"]), reverse=True)
+        yield page(path, "history_month.html", month=month, entries=entries, newer=newer,
+                   older=older)
+
+
+def _entry(item: Incident | Maintenance, config: SiteConfig, now: datetime) -> dict[str, Any]:
+    if isinstance(item, Incident):
+        return {"kind": "incident", "at": item.started, **_incident_view(item, config, now)}
+    return {"kind": "maintenance", "at": item.scheduled, **_maintenance_view(item, config, now)}
+
+
+def incident_inputs(incident: Incident, now: datetime, known: dict[str, str]) -> str | None:
+    """Return what can change how an incident shows on a page or in a feed: its files, how
+    many of its updates are due, whether its postmortem is out; None while it is ongoing, as
+    its views change with the clock then ('so far', pending targets)."""
+    if is_ongoing(incident, now):
+        return None
+    return (f"{known.get(incident.slug + '.md')}|{known.get(incident.slug + '.postmortem.md')}"
+            f"|{sum(u.at <= now for u in incident.updates)}"
+            f"|{incident.published_postmortem(now) is not None}")
+
+
+def maintenance_inputs(item: Maintenance, now: datetime, known: dict[str, str]) -> str:
+    """Return what can change how a maintenance shows: its file, and where the clock is in it."""
+    return (f"{known.get(item.slug + '.md')}|{item.status_at(now)}|{item.window(now)}"
+            f"|{sum(u.at <= now for u in item.updates)}")
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:

@@ -7,12 +7,16 @@ is never replaced.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import secrets
 import shutil
-from pathlib import Path, PurePosixPath
+import stat
+from pathlib import Path
+from typing import Any
 
 MARKER = ".statuspage-site"
 """File in every built site: it tells a later build that this folder may be replaced."""
@@ -81,43 +85,111 @@ def clean_leftovers(out: Path) -> None:
 
 
 class SiteWriter:
-    """Collects the files of one build in a temporary folder; `commit` swaps it in."""
+    """Collects the files of one build in a temporary folder; `commit` swaps it in.
 
-    def __init__(self, out: Path) -> None:
+    Given a `spare` place (a path on the output's file system, such as in the cache folder),
+    the folder that a commit swaps out is kept there instead of deleted, and the next build
+    starts from it: only files that differ are written and only files that are gone are
+    removed, so a rebuild costs what changed rather than a folder and a link per page. A spare
+    is used only while its record lists what it holds and its folders' modification times show
+    that nothing has been added, removed or renamed in it since; otherwise it is deleted and
+    the build starts from an empty folder.
+    """
+
+    def __init__(self, out: Path, spare: Path | None = None) -> None:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out)
         token = secrets.token_hex(4)
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{token}"
-        self.tmp.mkdir()
         self.count = 0
         self.kept = 0
+        self.files: set[str] = set()
+        self._stale: set[str] = set()
+        self._folders: set[str] = set()
+        self._spare_folders: set[str] = set()
         # The site being replaced, if a build made it: unchanged files are linked from it.
         self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
+        self.spare = spare if spare is not None and _same_device(spare.parent, out.parent) \
+            else None
+        self.from_spare = self._claim_spare()
+        if not self.from_spare:
+            self.tmp.mkdir()
+
+    def _claim_spare(self) -> bool:
+        """Move a trustworthy spare folder to the temporary place; False if there is none."""
+        if self.spare is None or self.previous is None:
+            return False
+        record = _read_record(_spare_record(self.spare))
+        try:
+            os.rename(self.spare, self.tmp)  # one build wins the spare; others start afresh
+        except OSError:
+            return False
+        _spare_record(self.spare).unlink(missing_ok=True)
+        if record is None or not _matches(self.tmp, record):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+        (self.tmp / MARKER).unlink()
+        self._stale = set(record["files"])
+        self._spare_folders = set(record["folders"])
+        self._folders = set(self._spare_folders)
+        return True
+
+    def _place(self, relative: str) -> str:
+        """Return the file's path in the new site, its folder made, noting it as written."""
+        parts = tuple(relative.split("/"))
+        if any(p in ("..", ".", "") for p in parts):
+            raise ValueError(f"refusing to write outside the site: {relative!r}")
+        if relative not in self.files:
+            self.files.add(relative)
+            self.count += 1
+        self._stale.discard(relative)
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder not in self._folders:
+                where = f"{self.tmp}/{folder}"
+                if folder in self._stale:  # a file of the spare where a folder goes now
+                    self._stale.discard(folder)
+                    os.unlink(where)
+                if not os.path.isdir(where):
+                    os.mkdir(where)
+                self._folders.add(folder)
+        path = f"{self.tmp}/{relative}"
+        if relative in self._spare_folders:  # a folder of the spare where a file goes now
+            if any(f.startswith(relative + "/") for f in self.files):
+                raise ValueError(f"'{relative}' is written as a file and as a folder")
+            shutil.rmtree(path)
+            self._spare_folders -= {f for f in self._spare_folders
+                                    if f == relative or f.startswith(relative + "/")}
+            self._folders -= {f for f in self._folders
+                              if f == relative or f.startswith(relative + "/")}
+        return path
 
     def write(self, relative: str, data: bytes) -> None:
         """Write one file of the site; `relative` must stay inside the site."""
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or any(
-                p in ("..", ".", "") for p in parts):
-            raise ValueError(f"refusing to write outside the site: {relative!r}")
-        path = self.tmp.joinpath(*parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.count += 1
-        if self._keep(parts, path, data):
+        path = self._place(relative)
+        if self._keep(relative, path, data):
             return
-        path.write_bytes(data)
+        # Never write into a spare's file: it may be the published site's file too.
+        if os.path.lexists(path):
+            os.unlink(path)
+        with open(path, "wb") as handle:
+            handle.write(data)
 
-    def _keep(self, parts: tuple[str, ...], path: Path, data: bytes) -> bool:
+    def _keep(self, relative: str, path: str, data: bytes) -> bool:
         """Link the previous build's copy when it has the same bytes, so an unchanged file keeps
         its modification time (rsync and CDN uploads skip it) and costs no write."""
         if self.previous is None:
             return False
-        old = self.previous.joinpath(*parts)
+        old = f"{self.previous}/{relative}"
         try:
-            if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            found = os.lstat(old)
+            if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
                 return False
-            os.link(old, path)
+            with open(old, "rb") as handle:
+                if handle.read() != data:
+                    return False
+            _link(found, old, path)
         except OSError:
             return False
         self.kept += 1
@@ -125,36 +197,147 @@ class SiteWriter:
 
     def reuse(self, relative: str) -> bool:
         """Link the previous build's copy of a file known to be unchanged; False if it has none."""
-        parts = PurePosixPath(relative).parts
-        if self.previous is None or ".." in parts:
+        if self.previous is None or ".." in relative.split("/"):
             return False
-        old = self.previous.joinpath(*parts)
-        path = self.tmp.joinpath(*parts)
+        old = f"{self.previous}/{relative}"
         try:
-            if old.is_symlink() or not old.is_file():
+            found = os.lstat(old)
+            if not stat.S_ISREG(found.st_mode):
                 return False
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, path)
+            _link(found, old, self._place(relative))
         except OSError:
             return False
-        self.count += 1
         self.kept += 1
         return True
 
     def commit(self) -> None:
         """Replace the output folder with the finished one in a single step."""
+        self._drop_stale()
         (self.tmp / MARKER).write_bytes(MARKER_TEXT)
+        record = _record(self.tmp, self.files, self._folders) if self.spare else None
         if not self.out.exists():
             os.rename(self.tmp, self.out)
+            self._remember(record)
             return
+        previous = _read_record(_out_record(self.spare)) if self.spare else None
         if _exchange(self.tmp, self.out):
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            old = self.tmp
+        else:
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+            os.rename(self.out, old)
+            os.rename(self.tmp, self.out)
+        self._remember(record)
+        self._keep_spare(old, previous)
+
+    def _drop_stale(self) -> None:
+        """Remove what the spare held that this build did not write: files, then folders."""
+        for relative in self._stale:
+            # (It may be gone already, with a folder that this build replaced by a file.)
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.tmp}/{relative}")
+        used = {f.rsplit("/", depth)[0] for f in self.files for depth in range(1, f.count("/") + 1)}
+        for folder in sorted(self._folders - used, key=lambda f: -f.count("/")):
+            try:
+                (self.tmp / folder).rmdir()
+            except OSError:
+                shutil.rmtree(self.tmp / folder, ignore_errors=True)
+        self._folders &= used
+
+    def _remember(self, record: dict[str, Any] | None) -> None:
+        """Keep the record of what the new output holds, for when it becomes the spare."""
+        if self.spare is not None and record is not None:
+            _write_record(_out_record(self.spare), record)
+
+    def _keep_spare(self, old: Path, record: dict[str, Any] | None) -> None:
+        """Keep the swapped-out folder as the next build's spare if its record is known."""
+        if self.spare is None or record is None:
+            shutil.rmtree(old, ignore_errors=True)
             return
-        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.rename(self.out, old)
-        os.rename(self.tmp, self.out)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            _write_record(_spare_record(self.spare), record)
+            os.rename(old, self.spare)
+        except OSError:  # another build's spare is there already
+            shutil.rmtree(old, ignore_errors=True)
 
     def abort(self) -> None:
         """Throw the unfinished folder away; the output is untouched."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _link(found: os.stat_result, old: str, path: str) -> None:
+    """Make `path` the same file as `old` (whose status is `found`) unless it already is."""
+    try:
+        mine = os.lstat(path)
+    except FileNotFoundError:
+        os.link(old, path)
+        return
+    if (mine.st_dev, mine.st_ino) != (found.st_dev, found.st_ino):
+        os.unlink(path)
+        os.link(old, path)
+
+
+def _same_device(first: Path, second: Path) -> bool:
+    try:
+        return first.stat().st_dev == second.stat().st_dev
+    except OSError:
+        return False
+
+
+def identity(marker: Path) -> str:
+    """Return what tells one build's output apart from any other's: the marker file is
+    written anew by every build, so its inode and time change each time."""
+    try:
+        found = marker.stat()
+    except OSError:
+        return ""
+    return f"{found.st_dev}:{found.st_ino}:{found.st_mtime_ns}"
+
+
+def _record(tree: Path, files: set[str], folders: set[str]) -> dict[str, Any]:
+    """Return what a finished folder holds: its marker's identity, its files, and the
+    modification time of each of its folders (which changes when an entry is added to or
+    removed from that folder)."""
+    return {"identity": identity(tree / MARKER), "files": sorted(files),
+            "folders": {folder: os.lstat(f"{tree}/{folder}").st_mtime_ns for folder in folders}}
+
+
+def _matches(tree: Path, record: dict[str, Any]) -> bool:
+    """Return True if `tree` still holds exactly what `record` says."""
+    try:
+        if not record["identity"] or identity(tree / MARKER) != record["identity"]:
+            return False
+        for folder, mtime in record["folders"].items():
+            if os.lstat(f"{tree}/{folder}").st_mtime_ns != mtime:
+                return False
+        top = {name.split("/", 1)[0] for name in record["files"]} | {MARKER}
+        return set(os.listdir(tree)) == top
+    except (OSError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _spare_record(spare: Path) -> Path:
+    return spare.with_name(spare.name + ".json")
+
+
+def _out_record(spare: Path) -> Path:
+    return spare.with_name(spare.name + ".out.json")
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("files"), list) \
+            or not isinstance(found.get("folders"), dict):
+        return None
+    return found
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    try:
+        temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        temporary.write_text(json.dumps(record))
+        os.replace(temporary, path)
+    except OSError:
+        return

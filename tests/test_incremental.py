@@ -5,14 +5,17 @@ this machine did not sign is never loaded."""
 from __future__ import annotations
 
 import hmac
+import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 
-from statuspage.cache import ParseCache
+from statuspage import cache as cache_module
+from statuspage.cache import FORMAT, ParseCache
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -135,3 +138,100 @@ def test_a_signed_cache_of_an_older_shape_is_ignored(example: Path) -> None:
     cache.path.write_bytes(hmac.digest(cache.secret, payload, "sha256") + payload)
     assert ParseCache(example).old == {}
     build(example)
+
+
+def clean_build(example: Path, tmp_path: Path, now: str) -> dict[str, bytes]:
+    """Return the site a first build of the same files makes, in a folder of its own."""
+    clean = tmp_path / f"clean-{len(list(tmp_path.glob('clean-*')))}"
+    clean.mkdir()
+    shutil.copy(example / "statuspage.yaml", clean / "statuspage.yaml")
+    shutil.copytree(example / "incidents", clean / "incidents")
+    build(clean, now)
+    return tree(clean / "site")
+
+
+def test_a_run_of_rebuilds_from_the_spare_site_equals_clean_builds(example: Path,
+                                                                   tmp_path: Path) -> None:
+    incidents = example / "incidents"
+    ongoing = incidents / "2026-11-24-tts-latency.md"
+    steps = [
+        ("2026-11-24 12:00 +08:00", lambda: None),
+        ("2026-11-24 13:00 +08:00", lambda: (incidents / "2026-11-22-voice-call-drops.md")
+         .write_text((incidents / "2026-11-22-voice-call-drops.md").read_text() + "\nMore.\n")),
+        ("2026-11-24 13:00 +08:00", lambda: (incidents / "2026-11-23-new.md").write_text(
+            "---\ntitle: New one\nseverity: P3\nstarted: 2026-11-23 08:00\n"
+            "components: {console: degraded_performance}\n---\n"
+            "## Resolved — 2026-11-23 09:00\nDone.\n")),
+        # A page's folder goes away: the spare's copy must not survive.
+        ("2026-11-24 14:00 +08:00", lambda: (incidents / "2026-08-12-console-usage-chart.md")
+         .unlink()),
+        ("2026-11-24 15:00 +08:00", lambda: ongoing.write_text(
+            ongoing.read_text() + "\n## Resolved — 2026-11-24 14:30 +08:00\nFixed.\n")),
+        ("2026-11-24 15:00 +08:00", lambda: None),
+        ("2026-12-02 09:00 +08:00", lambda: None),
+    ]
+    for now, change in steps:
+        change()
+        build(example, now)
+        assert tree(example / "site") == clean_build(example, tmp_path, now), now
+    spare = list((example / ".statuspage-cache").glob("site-*"))
+    assert [p.name.endswith(".json") for p in sorted(spare)].count(False) == 1
+    assert not (example / "site/incidents/2026-08-12-console-usage-chart").exists()
+
+
+def test_files_added_to_the_output_never_reach_a_later_build(example: Path,
+                                                             tmp_path: Path) -> None:
+    build(example)
+    build(example, "2026-11-24 12:10 +08:00")  # now the replaced site waits as the spare
+    site = example / "site"
+    (site / "CNAME").write_text("status.example.com\n")
+    (site / "incidents/2026-10-14-chat-api-outage/notes.txt").write_text("scratch\n")
+    for now in ("2026-11-24 12:20 +08:00", "2026-11-24 12:30 +08:00",
+                "2026-11-24 12:40 +08:00"):
+        build(example, now)
+        assert tree(site) == clean_build(example, tmp_path, now)
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_seen(example: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Remember digests of files changed up to the build's start (not 2 s before), so that
+    # the copies made just now are remembered by their status.
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)
+    time.sleep(0.05)
+    build(example)
+    name = "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    assert any(shown.endswith(name) for shown in ParseCache(example).old_digests)
+    source = example / name
+    text = source.read_text()
+    before = source.stat()
+    source.write_text(text.replace("Timeouts", "TIMEOUTS"))
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert source.stat().st_size == before.st_size
+    build(example)
+    page = (example / "site/incidents/2026-11-05-asr-long-audio-timeouts/index.html").read_text()
+    assert "TIMEOUTS" in page
+
+
+def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
+                                                                tmp_path: Path) -> None:
+    build(example)
+    full = example / ".statuspage-cache/parsed.pickle"
+    delta = full.with_name("parsed.delta.pickle")
+    before = full.read_bytes()
+    assert not delta.exists()
+    source = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    build(example, "2026-11-24 12:30 +08:00")
+    assert full.read_bytes() == before
+    assert 0 < delta.stat().st_size < len(before) / 3
+    files = len(list((example / "incidents").glob("*.md")))
+    assert len(ParseCache(example).old) == files
+    source.write_text(source.read_text() + "\nAnd another.\n")
+    build(example, "2026-11-24 12:40 +08:00")
+    assert tree(example / "site") == clean_build(example, tmp_path, "2026-11-24 12:40 +08:00")
+    # A difference is applied only to the full cache it was made for.
+    cache = ParseCache(example)
+    assert cache.secret is not None and delta.exists()
+    payload = pickle.dumps({"format": FORMAT, "entries": {}, "digests": {}})
+    full.write_bytes(hmac.digest(cache.secret, payload, "sha256") + payload)
+    assert ParseCache(example).old == {}
