@@ -7,7 +7,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +30,7 @@ from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import (
+    Page,
     asset_name,
     extra_pages,
     incident_inputs,
@@ -93,19 +94,21 @@ def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     """Return the published content of the repository and every problem in it."""
     with rare_collections():
-        site, problems, _sources = _load(config, now)
+        site, problems, _sources, _changed = _load(config, now)
     return site, problems
 
 
-def _load(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem], dict[str, str]]:
-    """Return the site, its problems, and a fingerprint of each file by name (for reuse)."""
+def _load(config: SiteConfig, now: datetime,
+          ) -> tuple[Site, list[Problem], dict[str, str], int]:
+    """Return the site, its problems, a fingerprint of each file by name (for reuse), and how
+    many files were not in the cache."""
     problems: list[Problem] = []
     results: list[tuple[Parsed, list[Problem]]] = []
     unreadable: set[str] = set()
     if too_many_files(config.incidents_dir):
         where = Location(config.shown(config.incidents_dir))
         return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
-                                           "them (is this the right folder?)")], {}
+                                           "them (is this the right folder?)")], {}, 0
     inside = config.root.resolve()
     # Only a link can lead outside: folders that are links are not walked into.
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
@@ -134,7 +137,7 @@ def _load(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem], dict[
         results.append((parsed, found))
     cache.save()
     site, more = assemble(results, now, unreadable)
-    return site, problems + more, {path.name: key for path, key in keys.items()}
+    return site, problems + more, {path.name: key for path, key in keys.items()}, len(pending)
 
 
 @contextmanager
@@ -146,7 +149,7 @@ def rare_collections() -> Iterator[None]:
     which costs more than a second at 10,000 incidents. Reference counting still frees
     everything that is not in a cycle."""
     before = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 1000)
+    gc.set_threshold(100_000, 20, 10)
     try:
         yield
     finally:
@@ -160,7 +163,7 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
 
 
 def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
-    site, problems, sources = _load(config, now)
+    site, problems, sources, changed = _load(config, now)
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
     try:
@@ -169,7 +172,7 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     writer = SiteWriter(out, spare_site(config.root, out))
     try:
-        files, reuse = _render_all(config, site, now, writer, sources)
+        files, reuse = _render_all(config, site, now, writer, sources, changed)
         writer.commit()
         reuse.save()
     except BaseException:
@@ -179,7 +182,7 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
-                sources: dict[str, str]) -> tuple[int, PageReuse]:
+                sources: dict[str, str], changed: int) -> tuple[int, PageReuse]:
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -205,19 +208,118 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), _templates_fingerprint(config)))
+    feeds = feed_pages(config, site, now, catalog.gettext, revisions,
+                       _feed_check(reuse, now, sources))
+
+    def share(part: tuple[int, int]) -> _Share:
+        """Make one share of the pages (in a process of its own when there are several)."""
+        made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
+                                          reuse.check, sources, part), env, writer, config)
+        return _Share(made, reuse.new, reuse.linked, writer.share(), problem)
+
+    # Processes pay when many pages are to be made: a first build, or one after a change of
+    # settings, templates or overall status, or after many files changed.
+    many = len(site.incidents) + len(site.maintenances) if reuse.fresh else changed
+    workers = _workers(many)
+    if workers == 1:
+        made, problem = _make_pages(chain(pages(config, site, state, now, assets, figures,
+                                                colour, reuse.check, sources), feeds),
+                                    env, writer, config)
+        written += made
+        problems = [problem]
+    else:
+        kept = writer.kept
+        # One share more than processes: this process makes the first one and the feeds
+        # meanwhile, into the same folder. Working on objects it owns, it copies no memory
+        # that the forked processes share.
+        shares = _Pending(share, workers, workers + 1)
+        mine = share((0, workers + 1))
+        written += mine.made
+        made, problem = _make_pages(feeds, env, writer, config)
+        written += made
+        problems = [mine.problem, problem]
+        for done in shares.get():
+            written += done.made
+            reuse.new.update(done.checked)
+            reuse.linked += done.linked
+            writer.merge(done.files, kept)
+            problems.append(done.problem)
+    found = [p for p in problems if p is not None]
+    if found:
+        raise BuildFailed(found[:1])
+    written += reuse.linked
+    made, problem = _make_pages(extra_pages(config, written), env, writer, config)
+    if problem is not None:
+        raise BuildFailed([problem])
+    return writer.count, reuse
+
+
+@dataclass(frozen=True)
+class _Share:
+    """What a process that made a share of the pages hands back."""
+
+    made: list[str]
+    checked: dict[str, str]
+    linked: list[str]
+    files: tuple[set[str], set[str], int]
+    problem: Problem | None
+
+
+def _make_pages(made: Iterable[Page], env: jinja2.Environment, writer: SiteWriter,
+                config: SiteConfig) -> tuple[list[str], Problem | None]:
+    """Render and write pages; return their paths, and the template error that stopped it."""
+    written = []
     try:
-        feeds = feed_pages(config, site, now, catalog.gettext, revisions,
-                           _feed_check(reuse, now, sources))
-        for page in chain(pages(config, site, state, now, assets, figures, colour,
-                                reuse.check, sources), feeds):
+        for page in made:
             writer.write(page.path, render_page(env, page).encode())
             written.append(page.path)
-        written += reuse.linked
-        for page in extra_pages(config, written):
-            writer.write(page.path, render_page(env, page).encode())
     except jinja2.TemplateError as exc:
-        raise BuildFailed([_template_problem(exc, config)]) from None
-    return writer.count, reuse
+        return written, _template_problem(exc, config)
+    return written, None
+
+
+PAGES_PARALLEL_FROM = 1000
+"""Incident and maintenance pages to make before it pays to start processes for them."""
+_JOB: Callable[[tuple[int, int]], _Share] | None = None
+
+
+def _workers(count: int) -> int:
+    if count < PAGES_PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def _run_share(part: tuple[int, int]) -> _Share:
+    assert _JOB is not None
+    return _JOB(part)
+
+
+class _Pending:
+    """Starts `job` for shares 1 to `shares` - 1 in `workers` - 1 forked processes (share 0 is
+    the caller's to make); `get` waits for them."""
+
+    def __init__(self, job: Callable[[tuple[int, int]], _Share], workers: int,
+                 shares: int) -> None:
+        global _JOB
+        _JOB = job  # a forked process finds it here: closures can't be sent
+        # Objects the collector never visits stay shared with the forked processes instead
+        # of being copied page by page as it marks them.
+        gc.freeze()
+        try:
+            self.pool = mp.get_context("fork").Pool(workers - 1)
+        finally:
+            gc.unfreeze()
+            _JOB = None
+        self.result = self.pool.map_async(_run_share, [(k, shares) for k in range(1, shares)],
+                                          chunksize=1)
+
+    def get(self) -> list[_Share]:
+        try:
+            return self.result.get()
+        finally:
+            self.pool.terminate()
+            self.pool.join()
+
 
 
 def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],

@@ -232,9 +232,16 @@ class PageReuse:
         self.writer, self.common = writer, common
         out = str(writer.out.resolve())
         self.path = root / FOLDER / f"pages-{hashlib.sha256(out.encode()).hexdigest()[:16]}.json"
+        self.old_common = ""
         self.old: dict[str, str] = self._load() if writer.previous is not None else {}
         self.new: dict[str, str] = {}
         self.linked: list[str] = []
+
+    @property
+    def fresh(self) -> bool:
+        """Return True when no page can be reused: no earlier pages, or the settings, templates
+        or overall status they were made with have changed."""
+        return not self.old or self.old_common != self.common
 
     def _load(self) -> dict[str, str]:
         try:
@@ -249,6 +256,7 @@ class PageReuse:
         if not loaded.get("output") or loaded.get("output") != identity(marker):
             return {}
         pages = loaded.get("pages")
+        self.old_common = str(loaded.get("common", ""))
         return pages if isinstance(pages, dict) else {}
 
     def check(self, path: str, inputs: str) -> bool:
@@ -266,7 +274,7 @@ class PageReuse:
         try:
             self.path.parent.mkdir(exist_ok=True)
             temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
-            temporary.write_text(json.dumps({"output": identity(marker),
+            temporary.write_text(json.dumps({"output": identity(marker), "common": self.common,
                                              "pages": self.new}, sort_keys=True))
             os.replace(temporary, self.path)
         except OSError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -223,13 +224,21 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
           assets: dict[str, str],
           figures: list[ComponentUptime], theme_color: str,
           unchanged: Callable[[str, str], bool] = _unchanged,
-          sources: dict[str, str] | None = None) -> Iterator[Page]:
+          sources: dict[str, str] | None = None, part: tuple[int, int] = (0, 1),
+          ) -> Iterator[Page]:
     """Yield every page of the site with its context; `figures` hold a year of days.
 
     `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
     fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
+    `part` (k, n) yields only the k-th of n shares of the pages, for n processes to make
+    them side by side; a page's share is decided before any work is done for it.
     """
     known = sources or {}
+    turns = itertools.count()
+
+    def takes() -> bool:
+        return next(turns) % part[1] == part[0]
+
     common = {"config": config, "overview": state, "now": now, "assets": assets,
               "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
     by_id = {f.component.id: f for f in figures}
@@ -241,10 +250,11 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     for incident in site.incidents:
         for component_id in incident.components:
             by_component.setdefault(component_id, []).append(incident)
-    yield page("index.html", "index.html", **_index(config, site, state, now),
-               uptime={cid: _bars(config, site, f, now, config.uptime_days,
-                                  by_component.get(cid, []))
-                       for cid, f in by_id.items()})
+    if takes():
+        yield page("index.html", "index.html", **_index(config, site, state, now),
+                   uptime={cid: _bars(config, site, f, now, config.uptime_days,
+                                      by_component.get(cid, []))
+                           for cid, f in by_id.items()})
 
     def same(path: str, inputs: list[str | None]) -> bool:
         """Return True if the page exists already, made from the same inputs (None: an input
@@ -254,29 +264,32 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
 
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
-        if same(path, [incident_inputs(incident, now, known)]):
+        if not takes() or same(path, [incident_inputs(incident, now, known)]):
             continue
         yield page(path, "incident.html", **_incident_view(incident, config, now))
     for item in site.maintenances:
         path = f"maintenance/{item.slug}/index.html"
-        if same(path, [maintenance_inputs(item, now, known)]):
+        if not takes() or same(path, [maintenance_inputs(item, now, known)]):
             continue
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
-    yield from _history(config, site, now, page, same, known)
-    postmortems = [_incident_view(i, config, now) for i in site.incidents
-                   if i.published_postmortem(now) is not None]
-    postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug), reverse=True)
-    yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    weights = {status.value: 100 * weight for status, weight in config.weights.items()}
-    yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
-               months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
+    yield from _history(config, site, now, page, same, known, takes)
+    if takes():
+        postmortems = [_incident_view(i, config, now) for i in site.incidents
+                       if i.published_postmortem(now) is not None]
+        postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
+                         reverse=True)
+        yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
+    if takes():
+        weights = {status.value: 100 * weight for status, weight in config.weights.items()}
+        yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
+                   months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
         path = f"components/{component.id}/index.html"
         # Its uptime figures (a year of days, so they move with the clock), its status, and
         # every incident and maintenance that its list or its bars can show.
-        if same(path, [repr(figure), str(state.components.get(component.id)),
+        if not takes() or same(path, [repr(figure), str(state.components.get(component.id)),
                        *(incident_inputs(i, now, known) for i in mine),
                        *(maintenance_inputs(m, now, known) for m in site.maintenances
                          if component.id in m.components)]):
@@ -284,7 +297,8 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         yield page(path, "component.html",
                    **_component(component, config, site, state, now, mine),
                    uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
-    yield page("404.html", "404.html")
+    if takes():
+        yield page("404.html", "404.html")
 
 
 def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:
@@ -330,7 +344,7 @@ def _component(component: Component, config: SiteConfig, site: Site, state: Over
 
 def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
              same: Callable[[str, list[str | None]], bool], known: dict[str, str],
-             ) -> Iterator[Page]:
+             takes: Callable[[], bool]) -> Iterator[Page]:
     by_month: dict[str, list[Incident | Maintenance]] = {}
     for incident in site.incidents:
         by_month.setdefault(_month(incident.started, config), []).append(incident)
@@ -343,13 +357,14 @@ def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
     summary = [{"month": m, "incidents": sum(isinstance(e, Incident) for e in by_month.get(m, [])),
                 "maintenances": sum(isinstance(e, Maintenance) for e in by_month.get(m, []))}
                for m in months]
-    yield page("history/index.html", "history.html", months=summary)
+    if takes():
+        yield page("history/index.html", "history.html", months=summary)
     for index, month in enumerate(months):
         path = f"history/{month}/index.html"
         newer = months[index - 1] if index > 0 else None
         older = months[index + 1] if index + 1 < len(months) else None
         items = by_month.get(month, [])
-        if same(path, [month, str(newer), str(older), *(
+        if not takes() or same(path, [month, str(newer), str(older), *(
                 incident_inputs(i, now, known) if isinstance(i, Incident)
                 else maintenance_inputs(i, now, known) for i in items)]):
             continue

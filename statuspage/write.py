@@ -152,7 +152,8 @@ class SiteWriter:
                     self._stale.discard(folder)
                     os.unlink(where)
                 if not os.path.isdir(where):
-                    os.mkdir(where)
+                    with contextlib.suppress(FileExistsError):  # made by a sibling process
+                        os.mkdir(where)
                 self._folders.add(folder)
         path = f"{self.tmp}/{relative}"
         if relative in self._spare_folders:  # a folder of the spare where a file goes now
@@ -258,6 +259,21 @@ class SiteWriter:
             os.rename(old, self.spare)
         except OSError:  # another build's spare is there already
             shutil.rmtree(old, ignore_errors=True)
+
+    def share(self) -> tuple[set[str], set[str], int]:
+        """Return what this writer added: files, folders, and how many files it linked (for a
+        process that wrote part of the site into the same folder to hand back)."""
+        return self.files, self._folders, self.kept
+
+    def merge(self, share: tuple[set[str], set[str], int], kept_before: int) -> None:
+        """Take in the `share` of a process forked from this writer when it had linked
+        `kept_before` files."""
+        files, folders, kept = share
+        self._stale -= files
+        self.count += len(files - self.files)
+        self.files |= files
+        self._folders |= folders
+        self.kept += kept - kept_before
 
     def abort(self) -> None:
         """Throw the unfinished folder away; the output is untouched."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 
+from statuspage import build as build_module
 from statuspage import cache as cache_module
 from statuspage.cache import FORMAT, ParseCache
 
@@ -235,3 +236,23 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
     payload = pickle.dumps({"format": FORMAT, "entries": {}, "digests": {}})
     full.write_bytes(hmac.digest(cache.secret, payload, "sha256") + payload)
     assert ParseCache(example).old == {}
+
+
+def test_pages_made_in_several_processes_equal_pages_made_in_one(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = clean_build(example, tmp_path, EXAMPLE_NOW)
+    monkeypatch.setattr(build_module, "PAGES_PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert build_module._workers(10) == 3
+    build(example)
+    assert tree(example / "site") == serial
+    # A template error in a process of its own is still reported at its file and line.
+    (example / "templates").mkdir()
+    (example / "templates/incident.html").write_text(
+        "{% extends 'default:incident.html' %}\n"
+        "{% block content %}{{ no_such_variable }}{% endblock %}\n")
+    result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", EXAMPLE_NOW)
+    assert result.exit_code == 1
+    assert "templates/incident.html:2: error: template: 'no_such_variable' is undefined" \
+        in result.output
+    assert tree(example / "site") == serial
