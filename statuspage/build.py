@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -30,11 +31,10 @@ from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import (
+    Inputs,
     Page,
     asset_name,
     extra_pages,
-    incident_inputs,
-    maintenance_inputs,
     make_environment,
     pages,
     render_page,
@@ -197,7 +197,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         assets["logo"] = f"assets/{asset_name('logo' + config.logo.suffix.lower(), logo)}"
         writer.write(assets["logo"], logo)
     catalog = translations(config.language)
-    env = make_environment(config, catalog)
+    templates = _templates_fingerprint(config)
+    env = _environment(config, catalog, templates)
     written: list[str] = []
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
     revisions = _revisions(config, site)
@@ -207,7 +208,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
-        bool(state.ongoing), _templates_fingerprint(config)))
+        bool(state.ongoing), templates))
     feeds = feed_pages(config, site, now, catalog.gettext, revisions,
                        _feed_check(reuse, now, sources))
 
@@ -328,15 +329,29 @@ def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
     def unchanged(path: str, chosen: list[tuple[datetime, Incident | Maintenance]]) -> bool:
         if not sources or not chosen:  # an empty feed's time is the build's
             return False
-        inputs = []
+        found = []
         for updated, item in chosen:
-            found = (incident_inputs(item, now, sources) if isinstance(item, Incident)
-                     else maintenance_inputs(item, now, sources))
-            if found is None:
+            shown = (inputs.incident(item) if isinstance(item, Incident)
+                     else inputs.maintenance(item))
+            if shown is None:
                 return False
-            inputs.append(f"{updated.isoformat()}|{found}")
-        return reuse.check(path, "\n".join(inputs))
+            found.append(f"{updated.isoformat()}|{shown}")
+        return reuse.check(path, "\n".join(found))
+    inputs = Inputs(now, sources)
     return unchanged
+
+
+_ENVIRONMENT: dict[str, jinja2.Environment] = {}
+
+
+def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Environment:
+    """Return the Jinja environment for these settings and templates, kept from the last build
+    with the same ones (so `serve` compiles templates once, not at every rebuild)."""
+    key = fingerprint(config, config.language, templates)
+    if key not in _ENVIRONMENT:
+        _ENVIRONMENT.clear()
+        _ENVIRONMENT[key] = make_environment(config, catalog)
+    return _ENVIRONMENT[key]
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:

@@ -275,8 +275,8 @@ def serve(config_path: str, port: int, host: str) -> None:
                 len(parts) == 1 and parts[0] != path.name) or parts[0] == "site"
 
         try:
-            server = Server(builder, [root, root / "incidents", root / "templates"], host, port,
-                            report=report, ignored=ignored)
+            server = Server(builder, [root / "incidents", root / "templates"], host, port,
+                            report=report, ignored=ignored, shallow=(root,))
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         # Ctrl-C, and a plain kill, both stop cleanly (and remove the temporary folder), even

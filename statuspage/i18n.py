@@ -47,6 +47,7 @@ class Formats:
         self._ = catalog.gettext
         # Babel is slow to format and a site shows the same days over and over.
         self._days: dict[date, str] = {}
+        self._months: dict[date, str] = {}
 
     def day(self, value: date) -> str:
         """Return 'Nov 20, 2026' or '2026年11月20日'."""
@@ -57,7 +58,11 @@ class Formats:
 
     def month(self, value: date) -> str:
         """Return 'November 2026' or '2026年11月'."""
-        return str(format_skeleton("yMMMM", value, locale=self.locale))
+        found = self._months.get(value)
+        if found is None:
+            found = self._months[value] = str(format_skeleton("yMMMM", value,
+                                                              locale=self.locale))
+        return found
 
     def moment(self, value: datetime, with_date: bool = True) -> str:
         """Return the date and time with the UTC offset: 'Nov 20, 2026, 09:12 UTC+08:00'."""

@@ -234,6 +234,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     them side by side; a page's share is decided before any work is done for it.
     """
     known = sources or {}
+    inputs = Inputs(now, known)
     turns = itertools.count()
 
     def takes() -> bool:
@@ -256,23 +257,23 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                                       by_component.get(cid, []))
                            for cid, f in by_id.items()})
 
-    def same(path: str, inputs: list[str | None]) -> bool:
+    def same(path: str, found: list[str | None]) -> bool:
         """Return True if the page exists already, made from the same inputs (None: an input
         that changes with the clock, so the page is always made anew)."""
-        return bool(known) and None not in inputs and unchanged(path, "|".join(
-            i for i in inputs if i is not None))
+        return bool(known) and None not in found and unchanged(path, "|".join(
+            i for i in found if i is not None))
 
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
-        if not takes() or same(path, [incident_inputs(incident, now, known)]):
+        if not takes() or same(path, [inputs.incident(incident)]):
             continue
         yield page(path, "incident.html", **_incident_view(incident, config, now))
     for item in site.maintenances:
         path = f"maintenance/{item.slug}/index.html"
-        if not takes() or same(path, [maintenance_inputs(item, now, known)]):
+        if not takes() or same(path, [inputs.maintenance(item)]):
             continue
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
-    yield from _history(config, site, now, page, same, known, takes)
+    yield from _history(config, site, now, page, same, inputs, takes)
     if takes():
         postmortems = [_incident_view(i, config, now) for i in site.incidents
                        if i.published_postmortem(now) is not None]
@@ -290,8 +291,8 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         # Its uptime figures (a year of days, so they move with the clock), its status, and
         # every incident and maintenance that its list or its bars can show.
         if not takes() or same(path, [repr(figure), str(state.components.get(component.id)),
-                       *(incident_inputs(i, now, known) for i in mine),
-                       *(maintenance_inputs(m, now, known) for m in site.maintenances
+                       *(inputs.incident(i) for i in mine),
+                       *(inputs.maintenance(m) for m in site.maintenances
                          if component.id in m.components)]):
             continue
         yield page(path, "component.html",
@@ -343,7 +344,7 @@ def _component(component: Component, config: SiteConfig, site: Site, state: Over
 
 
 def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
-             same: Callable[[str, list[str | None]], bool], known: dict[str, str],
+             same: Callable[[str, list[str | None]], bool], inputs: Inputs,
              takes: Callable[[], bool]) -> Iterator[Page]:
     by_month: dict[str, list[Incident | Maintenance]] = {}
     for incident in site.incidents:
@@ -365,8 +366,8 @@ def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
         older = months[index + 1] if index + 1 < len(months) else None
         items = by_month.get(month, [])
         if not takes() or same(path, [month, str(newer), str(older), *(
-                incident_inputs(i, now, known) if isinstance(i, Incident)
-                else maintenance_inputs(i, now, known) for i in items)]):
+                inputs.incident(i) if isinstance(i, Incident) else inputs.maintenance(i)
+                for i in items)]):
             continue
         entries = sorted((_entry(item, config, now) for item in items),
                          key=lambda e: (e["at"], e["kind"]), reverse=True)
@@ -389,6 +390,26 @@ def incident_inputs(incident: Incident, now: datetime, known: dict[str, str]) ->
     return (f"{known.get(incident.slug + '.md')}|{known.get(incident.slug + '.postmortem.md')}"
             f"|{sum(u.at <= now for u in incident.updates)}"
             f"|{incident.published_postmortem(now) is not None}")
+
+
+class Inputs:
+    """incident_inputs and maintenance_inputs, each worked out once per build (a page for
+    every incident, its month and its components all ask)."""
+
+    def __init__(self, now: datetime, known: dict[str, str]) -> None:
+        self.now, self.known = now, known
+        self._incidents: dict[str, str | None] = {}
+        self._maintenances: dict[str, str] = {}
+
+    def incident(self, incident: Incident) -> str | None:
+        if incident.slug not in self._incidents:
+            self._incidents[incident.slug] = incident_inputs(incident, self.now, self.known)
+        return self._incidents[incident.slug]
+
+    def maintenance(self, item: Maintenance) -> str:
+        if item.slug not in self._maintenances:
+            self._maintenances[item.slug] = maintenance_inputs(item, self.now, self.known)
+        return self._maintenances[item.slug]
 
 
 def maintenance_inputs(item: Maintenance, now: datetime, known: dict[str, str]) -> str:

@@ -168,10 +168,14 @@ class Server:
     def __init__(self, builder: Callable[[], Outcome], watch: list[Path], host: str = "127.0.0.1",
                  port: int = 8000, delay: float = 0.2,
                  report: Callable[[Outcome], None] | None = None,
-                 ignored: Callable[[Path], bool] = lambda path: False) -> None:
+                 ignored: Callable[[Path], bool] = lambda path: False,
+                 shallow: tuple[Path, ...] = ()) -> None:
         self.live = LiveSite()
         self.rebuilder = Rebuilder(builder, self.live, delay, report)
-        self.watch, self.ignored = watch, ignored
+        # Folders in `watch` are watched with everything under them; those in `shallow`, only
+        # their own files (a repository's root holds the cache and the built site, whose
+        # thousands of folders a recursive watch would follow through every rename).
+        self.watch, self.ignored, self.shallow = watch, ignored, shallow
         handler = partial(_Handler, live=self.live)
         self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -188,9 +192,10 @@ class Server:
         """Build once, then serve and watch in background threads."""
         self.rebuilder.build_now()
         watcher = _Watcher(self.rebuilder, self.ignored)
-        for path in self.watch:
+        for path in [*self.watch, *self.shallow]:
             if path.exists():
-                self.observer.schedule(watcher, str(path), recursive=path.is_dir())
+                self.observer.schedule(watcher, str(path),
+                                       recursive=path.is_dir() and path not in self.shallow)
         self.observer.start()
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()

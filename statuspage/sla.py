@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -79,8 +80,15 @@ def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime) ->
     incident's, newest first."""
     zone = config.timezone
     today = now.astimezone(zone).date()
+    ordered = sorted(incidents, key=lambda i: i.started)
+    starts = [i.started for i in ordered]
+
+    def between(begin: datetime, end: datetime) -> list[Incident]:
+        """Return the incidents that started in [begin, end), found by bisection."""
+        return ordered[bisect_left(starts, begin):bisect_left(starts, end)]
+
     start = datetime.combine(today - timedelta(days=89), time(0), tzinfo=zone)
-    result = [Period("90d", start, now, records(config, incidents, now, start, now))]
+    result = [Period("90d", start, now, records(config, between(start, now), now, start, now))]
     first = min((i.started.astimezone(zone).date() for i in incidents), default=today)
     year, quarter = today.year, (today.month - 1) // 3
     while (year, quarter) >= (first.year, (first.month - 1) // 3):
@@ -89,6 +97,6 @@ def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime) ->
         finish = datetime.combine(date(following[0], following[1] * 3 + 1, 1), time(0),
                                   tzinfo=zone)
         result.append(Period(f"{year} Q{quarter + 1}", begin, min(finish, now),
-                             records(config, incidents, now, begin, finish)))
+                             records(config, between(begin, finish), now, begin, finish)))
         year, quarter = (year - 1, 3) if quarter == 0 else (year, quarter - 1)
     return result

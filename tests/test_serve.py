@@ -160,3 +160,21 @@ def test_cli_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         assert list(tmp_path.glob("statuspage-serve-*")) == []
     finally:
         process.kill()
+
+
+def test_a_shallow_folder_is_watched_for_its_own_files_only(tmp_path: Path) -> None:
+    source = tmp_path / "incidents"
+    source.mkdir()
+    deep = tmp_path / ".statuspage-cache" / "site-spare" / "incidents"
+    deep.mkdir(parents=True)
+    builder = FakeBuilder(source, tmp_path / "out")
+    server = Server(builder, [source], port=0, delay=0.2, shallow=(tmp_path,))
+    server.start()
+    try:
+        (deep / "index.html").write_text("a spare site's page")
+        time.sleep(0.8)
+        assert builder.calls == 1
+        (tmp_path / "statuspage.yaml").write_text("title: changed\n")
+        wait_for(lambda: builder.calls == 2)
+    finally:
+        server.stop()
