@@ -8,6 +8,8 @@ import multiprocessing as mp
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +43,7 @@ from .render import (
     static_files,
     theme_dir,
 )
-from .revisions import Revisions, window_changes
+from .revisions import Revisions, announced, window_changes
 from .status import Overview, overview
 from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
@@ -210,13 +212,16 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
     feeds = feed_pages(config, site, now, catalog.gettext, revisions,
-                       _feed_check(reuse, now, sources))
+                       _feed_check(reuse, now, sources, revisions))
 
     def share(part: tuple[int, int]) -> _Share:
-        """Make one share of the pages (in a process of its own when there are several)."""
+        """Make one share of the pages (in a process of its own when there are several);
+        return what this share added, as one process may make several shares in turn."""
+        checked, linked, kept = set(reuse.new), len(reuse.linked), writer.kept
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
                                           reuse.check, sources, part), env, writer, config)
-        return _Share(made, reuse.new, reuse.linked, writer.share(), problem)
+        return _Share(made, {k: v for k, v in reuse.new.items() if k not in checked},
+                      reuse.linked[linked:], writer.share(kept), problem)
 
     # Processes pay when many pages are to be made: a first build, or one after a change of
     # settings, templates or overall status, or after many files changed.
@@ -229,7 +234,6 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         written += made
         problems = [problem]
     else:
-        kept = writer.kept
         # One share more than processes: this process makes the first one and the feeds
         # meanwhile, into the same folder. Working on objects it owns, it copies no memory
         # that the forked processes share.
@@ -243,7 +247,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
             written += done.made
             reuse.new.update(done.checked)
             reuse.linked += done.linked
-            writer.merge(done.files, kept)
+            writer.merge(done.files)
             problems.append(done.problem)
     found = [p for p in problems if p is not None]
     if found:
@@ -307,23 +311,30 @@ class _Pending:
         # of being copied page by page as it marks them.
         gc.freeze()
         try:
-            self.pool = mp.get_context("fork").Pool(workers - 1)
+            # With fork, the executor starts all its processes at the first submit.
+            self.pool = ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork"))
+            self.futures = [self.pool.submit(_run_share, (k, shares))
+                            for k in range(1, shares)]
         finally:
             gc.unfreeze()
             _JOB = None
-        self.result = self.pool.map_async(_run_share, [(k, shares) for k in range(1, shares)],
-                                          chunksize=1)
 
     def get(self) -> list[_Share]:
+        """Return the shares; a process that died (killed for memory, say) fails the build
+        rather than leaving it waiting forever."""
         try:
-            return self.result.get()
+            return [future.result() for future in self.futures]
+        except BrokenProcessPool:
+            raise BuildFailed([error(Location("build"), "a process making pages stopped "
+                                     "unexpectedly (out of memory?); the site was not "
+                                     "changed")]) from None
         finally:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(cancel_futures=True)
 
 
 
 def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
+                revisions: dict[str, Revisions],
                 ) -> Callable[[str, list[tuple[datetime, Incident | Maintenance]]], bool]:
     """Return the test feed_pages uses to skip a history feed made from the same entries."""
     def unchanged(path: str, chosen: list[tuple[datetime, Incident | Maintenance]]) -> bool:
@@ -331,8 +342,10 @@ def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
             return False
         found = []
         for updated, item in chosen:
-            shown = (inputs.incident(item) if isinstance(item, Incident)
-                     else inputs.maintenance(item))
+            # A maintenance entry's times also come from git (when it was announced).
+            shown = (inputs.incident(item) if isinstance(item, Incident) else
+                     f"{inputs.maintenance(item)}|"
+                     f"{announced(item, revisions.get(item.slug), now)}")
             if shown is None:
                 return False
             found.append(f"{updated.isoformat()}|{shown}")

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import secrets
+import shutil
 import time
 from importlib import metadata
 from pathlib import Path
@@ -47,12 +48,36 @@ def cache_folder(root: Path) -> Path | None:
     return folder
 
 
+SPARES = 3
+"""Spare sites kept per repository (one per output folder); the least recently used go."""
+
+
 def spare_site(root: Path, out: Path) -> Path | None:
-    """Return where the site that a build replaces waits to become the next build's start."""
+    """Return where the site that a build replaces waits to become the next build's start,
+    removing the spares of other output folders beyond the SPARES most recently used."""
     folder = cache_folder(root)
     if folder is None:
         return None
-    return folder / f"site-{hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]}"
+    mine = folder / f"site-{hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]}"
+    others = []
+    for path in folder.glob("site-*"):
+        if path.is_dir() and path != mine:
+            try:
+                others.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                continue
+    for _used, path in sorted(others, reverse=True)[SPARES - 1:]:
+        drop_spare(path)
+    return mine
+
+
+def drop_spare(spare: Path) -> None:
+    """Remove a spare site, its records and its output's page keys (as `serve` does with its
+    own when it stops)."""
+    shutil.rmtree(spare, ignore_errors=True)
+    for suffix in (".json", ".out.json"):
+        spare.with_name(spare.name + suffix).unlink(missing_ok=True)
+    spare.with_name(f"pages-{spare.name.removeprefix('site-')}.json").unlink(missing_ok=True)
 
 
 def _secret() -> bytes | None:

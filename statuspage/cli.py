@@ -238,6 +238,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @common
 def serve(config_path: str, port: int, host: str) -> None:
     """Build, serve, and rebuild on every change, reloading open pages."""
+    from .cache import drop_spare, spare_site
     from .serve import Outcome, Server
 
     path = Path(config_path)
@@ -271,8 +272,9 @@ def serve(config_path: str, port: int, host: str) -> None:
                 parts = changed.resolve().relative_to(root).parts
             except ValueError:
                 return True
+            # Files at the top (statuspage.yaml, a logo) count; the cache and the site don't.
             return not parts or any(p.startswith(".") or p == "__pycache__" for p in parts) or (
-                len(parts) == 1 and parts[0] != path.name) or parts[0] == "site"
+                parts[0] == "site")
 
         try:
             server = Server(builder, [root / "incidents", root / "templates"], host, port,
@@ -293,6 +295,10 @@ def serve(config_path: str, port: int, host: str) -> None:
             click.echo("stopping")
         finally:
             server.stop()
+            # The temporary output goes with this session; so does its spare.
+            spare = spare_site(root, out)
+            if spare is not None:
+                drop_spare(spare)
 
 
 if __name__ == "__main__":

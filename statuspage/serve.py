@@ -105,12 +105,15 @@ class Rebuilder:
 
 
 class _Watcher(FileSystemEventHandler):
-    def __init__(self, rebuilder: Rebuilder, ignored: Callable[[Path], bool]) -> None:
-        self.rebuilder, self.ignored = rebuilder, ignored
+    def __init__(self, rebuilder: Rebuilder, ignored: Callable[[Path], bool],
+                 appeared: Callable[[Path], None]) -> None:
+        self.rebuilder, self.ignored, self.appeared = rebuilder, ignored, appeared
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type in ("created", "moved"):
+            self.appeared(Path(str(getattr(event, "dest_path", "") or event.src_path)))
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         if any(p and not self.ignored(Path(str(p))) for p in paths):
             self.rebuilder.changed()
@@ -172,10 +175,14 @@ class Server:
                  shallow: tuple[Path, ...] = ()) -> None:
         self.live = LiveSite()
         self.rebuilder = Rebuilder(builder, self.live, delay, report)
-        # Folders in `watch` are watched with everything under them; those in `shallow`, only
-        # their own files (a repository's root holds the cache and the built site, whose
-        # thousands of folders a recursive watch would follow through every rename).
+        # Folders in `watch` are watched with everything under them. Those in `shallow` are
+        # watched for their own files, and each folder in them that is not ignored (now or
+        # when it appears) with everything under it: a repository's root holds the cache and
+        # the built site, whose thousands of folders a recursive watch would follow through
+        # every rename.
         self.watch, self.ignored, self.shallow = watch, ignored, shallow
+        self._watched: set[Path] = set()
+        self._watcher = _Watcher(self.rebuilder, ignored, self._appeared)
         handler = partial(_Handler, live=self.live)
         self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -191,14 +198,28 @@ class Server:
     def start(self) -> None:
         """Build once, then serve and watch in background threads."""
         self.rebuilder.build_now()
-        watcher = _Watcher(self.rebuilder, self.ignored)
-        for path in [*self.watch, *self.shallow]:
-            if path.exists():
-                self.observer.schedule(watcher, str(path),
-                                       recursive=path.is_dir() and path not in self.shallow)
+        for path in self.shallow:
+            if path.is_dir():
+                self.observer.schedule(self._watcher, str(path), recursive=False)
+                for child in sorted(path.iterdir()):
+                    self._appeared(child)
+        for path in self.watch:
+            self._watch(path)
         self.observer.start()
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
+
+    def _watch(self, path: Path) -> None:
+        if path.exists() and path not in self._watched and not any(
+                w in path.parents for w in self._watched):
+            self._watched.add(path)
+            self.observer.schedule(self._watcher, str(path), recursive=path.is_dir())
+
+    def _appeared(self, folder: Path) -> None:
+        """Watch a folder that is (or just came to be) in a shallow folder, unless ignored."""
+        if folder.parent in self.shallow and folder.is_dir() and not folder.is_symlink() \
+                and not self.ignored(folder / "-"):
+            self._watch(folder)
 
     def stop(self) -> None:
         """Stop watching and serving; wait for both to end."""

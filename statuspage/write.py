@@ -257,23 +257,23 @@ class SiteWriter:
         try:
             _write_record(_spare_record(self.spare), record)
             os.rename(old, self.spare)
+            os.utime(self.spare)  # when it was last used, for pruning spares of other outputs
         except OSError:  # another build's spare is there already
             shutil.rmtree(old, ignore_errors=True)
 
-    def share(self) -> tuple[set[str], set[str], int]:
-        """Return what this writer added: files, folders, and how many files it linked (for a
-        process that wrote part of the site into the same folder to hand back)."""
-        return self.files, self._folders, self.kept
+    def share(self, kept_before: int) -> tuple[set[str], set[str], int]:
+        """Return what a process that wrote part of the site into the same folder hands back:
+        the files and folders it has, and how many files it linked since `kept_before`."""
+        return self.files, self._folders, self.kept - kept_before
 
-    def merge(self, share: tuple[set[str], set[str], int], kept_before: int) -> None:
-        """Take in the `share` of a process forked from this writer when it had linked
-        `kept_before` files."""
+    def merge(self, share: tuple[set[str], set[str], int]) -> None:
+        """Take in the `share` of a process forked from this writer."""
         files, folders, kept = share
         self._stale -= files
         self.count += len(files - self.files)
         self.files |= files
         self._folders |= folders
-        self.kept += kept - kept_before
+        self.kept += kept
 
     def abort(self) -> None:
         """Throw the unfinished folder away; the output is untouched."""

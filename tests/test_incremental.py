@@ -8,6 +8,8 @@ import hmac
 import os
 import pickle
 import shutil
+import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -246,6 +248,15 @@ def test_pages_made_in_several_processes_equal_pages_made_in_one(
     assert build_module._workers(10) == 3
     build(example)
     assert tree(example / "site") == serial
+    # A rebuild that reuses pages, in processes that each make several shares in turn.
+    source = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    build(example)
+    rebuilt = tree(example / "site")
+    assert rebuilt == clean_build(example, tmp_path, EXAMPLE_NOW)
+    urls = [line for line in rebuilt["sitemap.xml"].decode().splitlines() if "<loc>" in line]
+    assert len(urls) == len(set(urls)) > 20
+    serial = rebuilt
     # A template error in a process of its own is still reported at its file and line.
     (example / "templates").mkdir()
     (example / "templates/incident.html").write_text(
@@ -256,3 +267,68 @@ def test_pages_made_in_several_processes_equal_pages_made_in_one(
     assert "templates/incident.html:2: error: template: 'no_such_variable' is undefined" \
         in result.output
     assert tree(example / "site") == serial
+
+
+def test_a_process_that_dies_fails_the_build_instead_of_hanging(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    before = tree(example / "site")
+    monkeypatch.setattr(build_module, "PAGES_PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    parent = os.getpid()
+    make_pages = build_module._make_pages
+
+    def dying(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return make_pages(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_make_pages", dying)
+    (example / "templates").mkdir()  # a change of templates: every page is made again
+    (example / "templates/404.html").write_text("{% extends 'default:404.html' %}\n")
+    signal.alarm(120)  # a hang fails the test rather than the whole run
+    try:
+        result = run_cli("build", "--config", str(example / "statuspage.yaml"),
+                         "--now", EXAMPLE_NOW)
+    finally:
+        signal.alarm(0)
+    assert result.exit_code == 1
+    assert "a process making pages stopped unexpectedly" in result.output
+    assert tree(example / "site") == before
+    assert not list(example.glob(".site.tmp-*"))
+
+
+def test_a_maintenance_announced_by_an_earlier_commit_changes_its_feed_entries(
+        example: Path, tmp_path: Path) -> None:
+    def git(*args: str, when: str = "2026-11-20T00:00:00Z") -> None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+               "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
+
+    maintenance = "incidents/2026-12-01-db-upgrade.md"
+    git("init", "-q")
+    git("add", "-A")
+    git("reset", "-q", maintenance)
+    git("commit", "-qm", "everything but the maintenance")
+    build(example)
+    # Committed before its first update: the commit is when it was announced.
+    git("add", maintenance)
+    git("commit", "-qm", "the maintenance", when="2026-11-24T00:56:00Z")
+    build(example)
+    clean = tmp_path / "clean"
+    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
+    build(clean)
+    assert tree(example / "site") == tree(clean / "site")
+
+
+def test_spares_of_other_output_folders_are_pruned(example: Path, tmp_path: Path) -> None:
+    for n in range(5):
+        for now in (EXAMPLE_NOW, "2026-11-24 12:10 +08:00"):  # the second sets a spare aside
+            result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--out",
+                             str(tmp_path / f"out-{n}"), "--now", now)
+            assert result.exit_code == 0, result.output
+    spares = [p for p in (example / ".statuspage-cache").glob("site-*") if p.is_dir()]
+    assert len(spares) == cache_module.SPARES
+    records = list((example / ".statuspage-cache").glob("site-*.json"))
+    assert len(records) <= 2 * cache_module.SPARES

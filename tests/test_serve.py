@@ -162,13 +162,15 @@ def test_cli_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         process.kill()
 
 
-def test_a_shallow_folder_is_watched_for_its_own_files_only(tmp_path: Path) -> None:
+def test_a_shallow_folder_is_watched_for_its_own_files_and_folders_not_ignored(
+        tmp_path: Path) -> None:
     source = tmp_path / "incidents"
     source.mkdir()
     deep = tmp_path / ".statuspage-cache" / "site-spare" / "incidents"
     deep.mkdir(parents=True)
     builder = FakeBuilder(source, tmp_path / "out")
-    server = Server(builder, [source], port=0, delay=0.2, shallow=(tmp_path,))
+    server = Server(builder, [source], port=0, delay=0.2, shallow=(tmp_path,),
+                    ignored=lambda path: bool({".statuspage-cache", "out"} & set(path.parts)))
     server.start()
     try:
         (deep / "index.html").write_text("a spare site's page")
@@ -176,5 +178,11 @@ def test_a_shallow_folder_is_watched_for_its_own_files_only(tmp_path: Path) -> N
         assert builder.calls == 1
         (tmp_path / "statuspage.yaml").write_text("title: changed\n")
         wait_for(lambda: builder.calls == 2)
+        # A folder made while serving (a logo's, or templates/) is watched from then on.
+        (tmp_path / "brand").mkdir()
+        wait_for(lambda: builder.calls == 3)
+        time.sleep(0.5)
+        (tmp_path / "brand" / "logo.svg").write_text("<svg/>")
+        wait_for(lambda: builder.calls == 4)
     finally:
         server.stop()
