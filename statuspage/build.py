@@ -8,22 +8,21 @@ import multiprocessing as mp
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jinja2
 
 from . import __version__, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
-from .cache import PageReuse, ParseCache, fingerprint, spare_site, toolchain
+from .cache import PageReuse, ParseCache, fingerprint, prune_spares, spare_site, toolchain
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
@@ -40,6 +39,7 @@ from .render import (
     make_environment,
     pages,
     render_page,
+    reuse_test,
     static_files,
     theme_dir,
 )
@@ -62,6 +62,9 @@ class BuildResult:
     problems: list[Problem]
 
 
+A = TypeVar("A")
+R = TypeVar("R")
+
 PARALLEL_FROM = 400
 """Files to parse before it pays to start worker processes."""
 
@@ -83,13 +86,12 @@ def _parse_files(config: SiteConfig, files: list[tuple[Path, str]],
 def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
                ) -> list[tuple[Parsed | None, list[Problem]]]:
     """Parse files, across the machine's cores when there are enough of them."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+    workers = _workers(len(files), PARALLEL_FROM)
+    if workers == 1:
         return _parse_files(config, files)
     size = max(50, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    with mp.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(partial(_parse_files, config), chunks)
+    parts = _Forked(partial(_parse_files, config), chunks, workers, "parsing files").results()
     return [item for part in parts for item in part]
 
 
@@ -172,7 +174,8 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
         check_output(out, [config.root, config.incidents_dir, config.templates_dir])
     except OutputRefused as exc:
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
-    writer = SiteWriter(out, spare_site(config.root, out))
+    spare = spare_site(config.root, out)
+    writer = SiteWriter(out, spare)
     try:
         files, reuse = _render_all(config, site, now, writer, sources, changed)
         writer.commit()
@@ -180,6 +183,8 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     except BaseException:
         writer.abort()
         raise
+    if spare is not None:
+        prune_spares(spare)
     return BuildResult(out, files, problems)
 
 
@@ -217,38 +222,32 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     def share(part: tuple[int, int]) -> _Share:
         """Make one share of the pages (in a process of its own when there are several);
         return what this share added, as one process may make several shares in turn."""
-        checked, linked, kept = set(reuse.new), len(reuse.linked), writer.kept
+        checked, linked = set(reuse.new), len(reuse.linked)
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
                                           reuse.check, sources, part), env, writer, config)
         return _Share(made, {k: v for k, v in reuse.new.items() if k not in checked},
-                      reuse.linked[linked:], writer.share(kept), problem)
+                      reuse.linked[linked:], writer.share(), problem)
 
     # Processes pay when many pages are to be made: a first build, or one after a change of
     # settings, templates or overall status, or after many files changed.
     many = len(site.incidents) + len(site.maintenances) if reuse.fresh else changed
-    workers = _workers(many)
-    if workers == 1:
-        made, problem = _make_pages(chain(pages(config, site, state, now, assets, figures,
-                                                colour, reuse.check, sources), feeds),
-                                    env, writer, config)
-        written += made
-        problems = [problem]
-    else:
-        # One share more than processes: this process makes the first one and the feeds
-        # meanwhile, into the same folder. Working on objects it owns, it copies no memory
-        # that the forked processes share.
-        shares = _Pending(share, workers, workers + 1)
-        mine = share((0, workers + 1))
-        written += mine.made
-        made, problem = _make_pages(feeds, env, writer, config)
-        written += made
-        problems = [mine.problem, problem]
-        for done in shares.get():
-            written += done.made
-            reuse.new.update(done.checked)
-            reuse.linked += done.linked
-            writer.merge(done.files)
-            problems.append(done.problem)
+    workers = _workers(many, PAGES_PARALLEL_FROM)
+    # With processes, one share more than them: this process makes the first one and the
+    # feeds meanwhile, into the same folder. Working on objects it owns, it copies no memory
+    # that the forked processes share.
+    shares = workers + 1 if workers > 1 else 1
+    forked = _Forked(share, [(k, shares) for k in range(1, shares)], workers - 1,
+                     "making pages")
+    mine = share((0, shares))
+    made, problem = _make_pages(feeds, env, writer, config)
+    written += mine.made + made
+    problems = [mine.problem, problem]
+    for done in forked.results():
+        written += done.made
+        reuse.new.update(done.checked)
+        reuse.linked += done.linked
+        writer.merge(done.files)
+        problems.append(done.problem)
     found = [p for p in problems if p is not None]
     if found:
         raise BuildFailed(found[:1])
@@ -266,7 +265,7 @@ class _Share:
     made: list[str]
     checked: dict[str, str]
     linked: list[str]
-    files: tuple[set[str], set[str], int]
+    files: tuple[set[str], set[str]]
     problem: Problem | None
 
 
@@ -285,26 +284,32 @@ def _make_pages(made: Iterable[Page], env: jinja2.Environment, writer: SiteWrite
 
 PAGES_PARALLEL_FROM = 1000
 """Incident and maintenance pages to make before it pays to start processes for them."""
-_JOB: Callable[[tuple[int, int]], _Share] | None = None
+_JOB: Callable[[Any], Any] | None = None
 
 
-def _workers(count: int) -> int:
-    if count < PAGES_PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+def _workers(count: int, threshold: int) -> int:
+    """Return how many processes to use for `count` pieces of work: one below `threshold`
+    (starting processes would cost more than it saves) or where fork is not available."""
+    if count < threshold or "fork" not in mp.get_all_start_methods():
         return 1
     return min(os.cpu_count() or 1, 8)
 
 
-def _run_share(part: tuple[int, int]) -> _Share:
+def _run_job(argument: Any) -> Any:
     assert _JOB is not None
-    return _JOB(part)
+    return _JOB(argument)
 
 
-class _Pending:
-    """Starts `job` for shares 1 to `shares` - 1 in `workers` - 1 forked processes (share 0 is
-    the caller's to make); `get` waits for them."""
+class _Forked(Generic[A, R]):
+    """Runs `job` on each of `arguments` in `processes` forked processes (none: nothing to
+    run); `results` waits for them, in order. `doing` says what they do, for errors."""
 
-    def __init__(self, job: Callable[[tuple[int, int]], _Share], workers: int,
-                 shares: int) -> None:
+    def __init__(self, job: Callable[[A], R], arguments: list[A], processes: int,
+                 doing: str) -> None:
+        self.doing = doing
+        self.futures: list[Future[R]] = []
+        if not arguments:
+            return
         global _JOB
         _JOB = job  # a forked process finds it here: closures can't be sent
         # Objects the collector never visits stay shared with the forked processes instead
@@ -312,45 +317,45 @@ class _Pending:
         gc.freeze()
         try:
             # With fork, the executor starts all its processes at the first submit.
-            self.pool = ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork"))
-            self.futures = [self.pool.submit(_run_share, (k, shares))
-                            for k in range(1, shares)]
+            self.pool = ProcessPoolExecutor(processes, mp_context=mp.get_context("fork"))
+            self.futures = [self.pool.submit(_run_job, argument) for argument in arguments]
         finally:
             gc.unfreeze()
             _JOB = None
 
-    def get(self) -> list[_Share]:
-        """Return the shares; a process that died (killed for memory, say) fails the build
+    def results(self) -> list[R]:
+        """Return the results; a process that died (killed for memory, say) fails the build
         rather than leaving it waiting forever."""
+        if not self.futures:
+            return []
         try:
             return [future.result() for future in self.futures]
         except BrokenProcessPool:
-            raise BuildFailed([error(Location("build"), "a process making pages stopped "
+            raise BuildFailed([error(Location("build"), f"a process {self.doing} stopped "
                                      "unexpectedly (out of memory?); the site was not "
                                      "changed")]) from None
         finally:
             self.pool.shutdown(cancel_futures=True)
 
 
-
 def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
                 revisions: dict[str, Revisions],
                 ) -> Callable[[str, list[tuple[datetime, Incident | Maintenance]]], bool]:
     """Return the test feed_pages uses to skip a history feed made from the same entries."""
+    def entry(updated: datetime, item: Incident | Maintenance) -> str | None:
+        if isinstance(item, Incident):
+            shown = inputs.incident(item)
+            return None if shown is None else f"{updated.isoformat()}|{shown}"
+        # A maintenance entry's times also come from git (when it was announced).
+        return (f"{updated.isoformat()}|{inputs.maintenance(item)}"
+                f"|{announced(item, revisions.get(item.slug), now)}")
+
     def unchanged(path: str, chosen: list[tuple[datetime, Incident | Maintenance]]) -> bool:
-        if not sources or not chosen:  # an empty feed's time is the build's
-            return False
-        found = []
-        for updated, item in chosen:
-            # A maintenance entry's times also come from git (when it was announced).
-            shown = (inputs.incident(item) if isinstance(item, Incident) else
-                     f"{inputs.maintenance(item)}|"
-                     f"{announced(item, revisions.get(item.slug), now)}")
-            if shown is None:
-                return False
-            found.append(f"{updated.isoformat()}|{shown}")
-        return reuse.check(path, "\n".join(found))
+        # An empty feed's time is the build's.
+        return bool(chosen) and same(path, [entry(updated, item) for updated, item in chosen])
+
     inputs = Inputs(now, sources)
+    same = reuse_test(reuse.check, sources)
     return unchanged
 
 

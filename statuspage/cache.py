@@ -52,23 +52,28 @@ SPARES = 3
 """Spare sites kept per repository (one per output folder); the least recently used go."""
 
 
+def _output_key(out: Path) -> str:
+    """Return the name part that tells an output folder's spare and page keys apart."""
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+
+
 def spare_site(root: Path, out: Path) -> Path | None:
-    """Return where the site that a build replaces waits to become the next build's start,
-    removing the spares of other output folders beyond the SPARES most recently used."""
+    """Return where the site that a build replaces waits to become the next build's start."""
     folder = cache_folder(root)
-    if folder is None:
-        return None
-    mine = folder / f"site-{hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]}"
+    return None if folder is None else folder / f"site-{_output_key(out)}"
+
+
+def prune_spares(keep: Path) -> None:
+    """Remove the spares of other output folders beyond the SPARES most recently used."""
     others = []
-    for path in folder.glob("site-*"):
-        if path.is_dir() and path != mine:
+    for path in keep.parent.glob("site-*"):
+        if path.is_dir() and path != keep:
             try:
                 others.append((path.stat().st_mtime_ns, path))
             except OSError:
                 continue
     for _used, path in sorted(others, reverse=True)[SPARES - 1:]:
         drop_spare(path)
-    return mine
 
 
 def drop_spare(spare: Path) -> None:
@@ -122,6 +127,7 @@ class ParseCache:
     repository doesn't rewrite tens of megabytes."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.path = root / FOLDER / _NAME
         self.delta_path = self.path.with_name("parsed.delta.pickle")
         self.secret = _secret()
@@ -221,7 +227,7 @@ class ParseCache:
         if self.secret is None or (self.new.keys() == self.old.keys()
                                    and self.digests == self.old_digests):
             return
-        if cache_folder(self.path.parent.parent) is None:
+        if cache_folder(self.root) is None:
             return
         added = {k: v for k, v in self.new.items() if k not in self._base_keys}
         dropped = self._base_keys - self.new.keys()
@@ -255,8 +261,7 @@ class PageReuse:
 
     def __init__(self, root: Path, writer: Any, common: str) -> None:
         self.writer, self.common = writer, common
-        out = str(writer.out.resolve())
-        self.path = root / FOLDER / f"pages-{hashlib.sha256(out.encode()).hexdigest()[:16]}.json"
+        self.path = root / FOLDER / f"pages-{_output_key(writer.out)}.json"
         self.old_common = ""
         self.old: dict[str, str] = self._load() if writer.previous is not None else {}
         self.new: dict[str, str] = {}

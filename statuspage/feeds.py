@@ -114,13 +114,6 @@ def _link_id(item: Incident | Maintenance) -> str:
     return f"{'incidents' if isinstance(item, Incident) else 'maintenance'}/{item.slug}/"
 
 
-def history_entries(config: SiteConfig, site: Site, now: datetime, _: Gettext,
-                    revisions: dict[str, Revisions], component: str | None = None) -> list[Entry]:
-    """Return one entry per incident or maintenance (of `component`, if given), newest first."""
-    choice = HistoryChoice(site, now, revisions)
-    return choice.entries(config, choice.choose(component), _, revisions)
-
-
 def _incident_updated(incident: Incident, now: datetime) -> datetime:
     """Return when the incident's feed entry was last updated (see _incident_entry)."""
     updated = max([incident.started] + [u.at for u in incident.updates if u.at <= now])

@@ -257,11 +257,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                                       by_component.get(cid, []))
                            for cid, f in by_id.items()})
 
-    def same(path: str, found: list[str | None]) -> bool:
-        """Return True if the page exists already, made from the same inputs (None: an input
-        that changes with the clock, so the page is always made anew)."""
-        return bool(known) and None not in found and unchanged(path, "|".join(
-            i for i in found if i is not None))
+    same = reuse_test(unchanged, known)
 
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
@@ -381,20 +377,20 @@ def _entry(item: Incident | Maintenance, config: SiteConfig, now: datetime) -> d
     return {"kind": "maintenance", "at": item.scheduled, **_maintenance_view(item, config, now)}
 
 
-def incident_inputs(incident: Incident, now: datetime, known: dict[str, str]) -> str | None:
-    """Return what can change how an incident shows on a page or in a feed: its files, how
-    many of its updates are due, whether its postmortem is out; None while it is ongoing, as
-    its views change with the clock then ('so far', pending targets)."""
-    if is_ongoing(incident, now):
-        return None
-    return (f"{known.get(incident.slug + '.md')}|{known.get(incident.slug + '.postmortem.md')}"
-            f"|{sum(u.at <= now for u in incident.updates)}"
-            f"|{incident.published_postmortem(now) is not None}")
+def reuse_test(unchanged: Callable[[str, str], bool], known: dict[str, str],
+               ) -> Callable[[str, list[str | None]], bool]:
+    """Return a test of whether a page exists already, made from the same inputs: its files'
+    fingerprints in `known` and what the clock changes on it. An input of None changes with
+    the clock, so the page is always made anew; so is every page when nothing is known."""
+    def same(path: str, found: list[str | None]) -> bool:
+        return bool(known) and None not in found and unchanged(path, "|".join(
+            i for i in found if i is not None))
+    return same
 
 
 class Inputs:
-    """incident_inputs and maintenance_inputs, each worked out once per build (a page for
-    every incident, its month and its components all ask)."""
+    """What can change how each incident and maintenance shows on a page or in a feed, worked
+    out once per build (a page for every incident, its month and its components all ask)."""
 
     def __init__(self, now: datetime, known: dict[str, str]) -> None:
         self.now, self.known = now, known
@@ -402,20 +398,26 @@ class Inputs:
         self._maintenances: dict[str, str] = {}
 
     def incident(self, incident: Incident) -> str | None:
+        """Return its files, how many of its updates are due and whether its postmortem is
+        out; None while it is ongoing, as its views change with the clock then ('so far',
+        pending targets)."""
         if incident.slug not in self._incidents:
-            self._incidents[incident.slug] = incident_inputs(incident, self.now, self.known)
+            now, known = self.now, self.known
+            self._incidents[incident.slug] = None if is_ongoing(incident, now) else (
+                f"{known.get(incident.slug + '.md')}"
+                f"|{known.get(incident.slug + '.postmortem.md')}"
+                f"|{sum(u.at <= now for u in incident.updates)}"
+                f"|{incident.published_postmortem(now) is not None}")
         return self._incidents[incident.slug]
 
     def maintenance(self, item: Maintenance) -> str:
+        """Return its file, and where the clock is in it."""
         if item.slug not in self._maintenances:
-            self._maintenances[item.slug] = maintenance_inputs(item, self.now, self.known)
+            now = self.now
+            self._maintenances[item.slug] = (
+                f"{self.known.get(item.slug + '.md')}|{item.status_at(now)}"
+                f"|{item.window(now)}|{sum(u.at <= now for u in item.updates)}")
         return self._maintenances[item.slug]
-
-
-def maintenance_inputs(item: Maintenance, now: datetime, known: dict[str, str]) -> str:
-    """Return what can change how a maintenance shows: its file, and where the clock is in it."""
-    return (f"{known.get(item.slug + '.md')}|{item.status_at(now)}|{item.window(now)}"
-            f"|{sum(u.at <= now for u in item.updates)}")
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:

@@ -102,8 +102,6 @@ class SiteWriter:
         clean_leftovers(out)
         token = secrets.token_hex(4)
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{token}"
-        self.count = 0
-        self.kept = 0
         self.files: set[str] = set()
         self._stale: set[str] = set()
         self._folders: set[str] = set()
@@ -112,8 +110,7 @@ class SiteWriter:
         self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
         self.spare = spare if spare is not None and _same_device(spare.parent, out.parent) \
             else None
-        self.from_spare = self._claim_spare()
-        if not self.from_spare:
+        if not self._claim_spare():
             self.tmp.mkdir()
 
     def _claim_spare(self) -> bool:
@@ -140,9 +137,7 @@ class SiteWriter:
         parts = tuple(relative.split("/"))
         if any(p in ("..", ".", "") for p in parts):
             raise ValueError(f"refusing to write outside the site: {relative!r}")
-        if relative not in self.files:
-            self.files.add(relative)
-            self.count += 1
+        self.files.add(relative)
         self._stale.discard(relative)
         for depth in range(1, len(parts)):
             folder = "/".join(parts[:depth])
@@ -193,7 +188,6 @@ class SiteWriter:
             _link(found, old, path)
         except OSError:
             return False
-        self.kept += 1
         return True
 
     def reuse(self, relative: str) -> bool:
@@ -208,7 +202,6 @@ class SiteWriter:
             _link(found, old, self._place(relative))
         except OSError:
             return False
-        self.kept += 1
         return True
 
     def commit(self) -> None:
@@ -261,19 +254,22 @@ class SiteWriter:
         except OSError:  # another build's spare is there already
             shutil.rmtree(old, ignore_errors=True)
 
-    def share(self, kept_before: int) -> tuple[set[str], set[str], int]:
-        """Return what a process that wrote part of the site into the same folder hands back:
-        the files and folders it has, and how many files it linked since `kept_before`."""
-        return self.files, self._folders, self.kept - kept_before
+    @property
+    def count(self) -> int:
+        """Return how many files the new site has so far."""
+        return len(self.files)
 
-    def merge(self, share: tuple[set[str], set[str], int]) -> None:
+    def share(self) -> tuple[set[str], set[str]]:
+        """Return what a process that wrote part of the site into the same folder hands back:
+        the files and folders it has."""
+        return self.files, self._folders
+
+    def merge(self, share: tuple[set[str], set[str]]) -> None:
         """Take in the `share` of a process forked from this writer."""
-        files, folders, kept = share
+        files, folders = share
         self._stale -= files
-        self.count += len(files - self.files)
         self.files |= files
         self._folders |= folders
-        self.kept += kept
 
     def abort(self) -> None:
         """Throw the unfinished folder away; the output is untouched."""

@@ -245,7 +245,7 @@ def test_pages_made_in_several_processes_equal_pages_made_in_one(
     serial = clean_build(example, tmp_path, EXAMPLE_NOW)
     monkeypatch.setattr(build_module, "PAGES_PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    assert build_module._workers(10) == 3
+    assert build_module._workers(10, build_module.PAGES_PARALLEL_FROM) == 3
     build(example)
     assert tree(example / "site") == serial
     # A rebuild that reuses pages, in processes that each make several shares in turn.
@@ -332,3 +332,30 @@ def test_spares_of_other_output_folders_are_pruned(example: Path, tmp_path: Path
     assert len(spares) == cache_module.SPARES
     records = list((example / ".statuspage-cache").glob("site-*.json"))
     assert len(records) <= 2 * cache_module.SPARES
+
+
+def test_a_parsing_process_that_dies_fails_the_build_too(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    before = tree(example / "site")
+    shutil.rmtree(example / ".statuspage-cache")
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    parent = os.getpid()
+    parse_files = build_module._parse_files
+
+    def dying(*args: object) -> object:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return parse_files(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_parse_files", dying)
+    signal.alarm(120)
+    try:
+        result = run_cli("build", "--config", str(example / "statuspage.yaml"),
+                         "--now", EXAMPLE_NOW)
+    finally:
+        signal.alarm(0)
+    assert result.exit_code == 1
+    assert "stopped unexpectedly" in result.output
+    assert tree(example / "site") == before
