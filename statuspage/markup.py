@@ -1,13 +1,16 @@
-"""Markdown to safe HTML: Python-Markdown for the syntax, nh3 for the sanitising."""
+"""Markdown to safe HTML: markdown-it-py (CommonMark, with tables and strikethrough) for the
+syntax, nh3 for the sanitising."""
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from collections.abc import Callable
 
-import markdown
 import nh3
-from markdown.extensions.toc import slugify
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -46,39 +49,72 @@ def sanitise(html: str) -> str:
     )
 
 
-def _section_id(value: str, separator: str) -> str:
-    """Return a heading's id, prefixed so it can never collide with the page's own ids."""
-    return "section-" + slugify(value, separator)
+def _slug(text: str) -> str:
+    """Return a heading's anchor text: lower case, words joined by '-', letters of any script
+    kept (so Chinese headings get readable anchors too)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    words = re.sub(r"[^\w\s-]", "", folded)
+    return re.sub(r"[-\s_]+", "-", words).strip("-")
 
 
-def _markdown(baselevel: int) -> markdown.Markdown:
-    return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "toc"],
-        extension_configs={"toc": {"permalink": False, "baselevel": baselevel,
-                                   "slugify": _section_id}},
-        output_format="html",
-    )
+def _headings(shift: int) -> Callable[[StateCore], None]:
+    """Return a core rule that moves headings down `shift` levels (to h6 at most) and gives
+    each an id, prefixed so it can never collide with the page's own ids and unique within
+    one conversion."""
+    def rule(state: StateCore) -> None:
+        used: set[str] = set()
+        tokens = state.tokens
+        for index, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            tag = f"h{min(6, int(token.tag[1]) + shift)}"
+            token.tag = tag
+            inline = tokens[index + 1]
+            text = "".join(child.content for child in inline.children or ()
+                           if child.type in ("text", "code_inline"))
+            base = "section-" + (_slug(text) or "heading")
+            anchor, count = base, 1
+            while anchor in used:
+                count += 1
+                anchor = f"{base}-{count}"
+            used.add(anchor)
+            token.attrSet("id", anchor)
+            for closing in tokens[index + 2:]:
+                if closing.type == "heading_close":
+                    closing.tag = tag
+                    break
+    return rule
+
+
+def _markdown(shift: int) -> MarkdownIt:
+    # Raw HTML is let through to the sanitiser, which keeps what is safe (<details>, <kbd>…)
+    # rather than showing the tags as text.
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.core.ruler.push("statuspage_headings", _headings(shift))
+    # Every link target is left to the sanitiser, which drops unsafe ones and keeps the link
+    # text; markdown-it's own check would leave '[text](javascript:…)' on the page as text.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
 
 
 class MarkdownRenderer:
     """Turns operator Markdown into sanitised HTML; one per build, not shared across threads."""
 
     def __init__(self) -> None:
-        self._document = _markdown(1)
-        self._nested = _markdown(2)
+        self._document = _markdown(0)
+        self._nested = _markdown(1)
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
 
-        A file's summary and updates are converted together because Python-Markdown's cost
-        is mostly per conversion; if a text swallows the separator (say an unclosed fence),
-        they are converted one by one instead.
+        A file's summary and updates are converted together, as the cost is partly per
+        conversion (and per sanitiser call); if a text swallows the separator (say an unclosed
+        fence), they are converted one by one instead.
         """
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]
         joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
-        self._nested.reset()
-        parts = sanitise(self._nested.convert(joined)).split(f"<p>{_SEPARATOR}</p>")
+        parts = sanitise(self._nested.render(joined)).split(f"<p>{_SEPARATOR}</p>")
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
         return [part.strip() for part in parts]
@@ -92,8 +128,7 @@ class MarkdownRenderer:
         if not text.strip():
             return ""
         md = self._nested if nested else self._document
-        md.reset()
-        return sanitise(md.convert(text)).strip()
+        return sanitise(md.render(text)).strip()
 
 
 def plain_text(fragment: str) -> str:

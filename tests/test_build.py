@@ -289,6 +289,8 @@ def test_brand_mistakes(repo: Repo, brand: str, message: str) -> None:
     assert f"{repo.root}/statuspage.yaml:{message}" in result.output
 
 
+# The Markdown links and image stand in paragraphs of their own: in CommonMark, a line right
+# after a raw <div> is part of that HTML block, so there it would be shown as text, not a link.
 HOSTILE = """\
 ---
 title: Hostile input
@@ -301,6 +303,7 @@ components: {api: major_outage}
 <a href="data:text/html;base64,PHNjcmlwdD4=">data</a> <iframe src="https://evil.example"></iframe>
 <form action="https://evil.example"><input name="q"></form>
 <div style="position:fixed;top:0;left:0;width:100%;height:100%">cover</div>
+
 [md link](javascript:alert(3)) ![md image](data:image/svg+xml;base64,PHN2Zz4=)
 
 ## Resolved — 2026-11-20 10:00
@@ -308,7 +311,9 @@ components: {api: major_outage}
 <meta http-equiv="refresh" content="0;url=https://evil.example"><base href="https://evil.example/">
 
 ## Investigating — 2026-11-20 09:05
-<details open ontoggle="alert(5)"><summary>x</summary></details> [ok](https://ok.example/a)
+<details open ontoggle="alert(5)"><summary>x</summary></details>
+
+[ok](https://ok.example/a)
 """
 
 

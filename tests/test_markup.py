@@ -1,0 +1,52 @@
+"""Markdown rendering: CommonMark with tables, headings moved down and given unique anchors,
+and the joined conversion of a file's sections giving what one by one would."""
+
+from __future__ import annotations
+
+import pytest
+
+from statuspage.markup import MarkdownRenderer
+
+RENDERER = MarkdownRenderer()
+
+
+@pytest.mark.parametrize(("text", "nested", "expected"), [
+    ("# Title", True, '<h2 id="section-title">Title</h2>'),
+    ("## Root cause", False, '<h2 id="section-root-cause">Root cause</h2>'),
+    ("###### Deep", True, '<h6 id="section-deep">Deep</h6>'),
+    ("## 根本原因", False, '<h2 id="section-根本原因">根本原因</h2>'),
+    ("## `api` errors!", False, '<h2 id="section-api-errors"><code>api</code> errors!</h2>'),
+    ("## ???", False, '<h2 id="section-heading">???</h2>'),
+    ("Text\n- one\n- two", True, "<p>Text</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+    ("~~gone~~", True, "<p><s>gone</s></p>"),
+    ("[x](javascript:alert(1))", True,
+     '<p><a rel="nofollow noopener noreferrer">x</a></p>'),
+])
+def test_renders(text: str, nested: bool, expected: str) -> None:
+    assert RENDERER.render(text, nested=nested) == expected
+
+
+def test_repeated_headings_get_distinct_anchors() -> None:
+    html = RENDERER.render("## Fix\n\n## Fix\n\n## Fix")
+    assert [f'id="section-fix{n}"' in html for n in ("", "-2", "-3")] == [True] * 3
+
+
+def test_tables_keep_their_alignment() -> None:
+    html = RENDERER.render("| region | rate |\n|---|---:|\n| eu | 1% |")
+    assert '<th style="text-align:right">rate</th>' in html
+    assert '<td style="text-align:right">1%</td>' in html
+
+
+@pytest.mark.parametrize("texts", [
+    ["Summary.", "Update *one*.", "- a\n- b"],
+    ["", "```\nunclosed fence", "after"],
+    ["<pre>\nraw", "next"],
+])
+def test_joined_conversion_equals_one_by_one(texts: list[str]) -> None:
+    assert RENDERER.render_many(texts) == [RENDERER.render(t, nested=True) for t in texts]
+
+
+def test_anchors_are_unique_across_a_files_sections() -> None:
+    # The summary and updates share one page, so they share one set of anchors.
+    assert RENDERER.render_many(["## Same", "## Same"]) == [
+        '<h3 id="section-same">Same</h3>', '<h3 id="section-same-2">Same</h3>']
