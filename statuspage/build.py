@@ -22,7 +22,15 @@ import jinja2
 from . import __version__, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
-from .cache import PageReuse, ParseCache, fingerprint, prune_spares, spare_site, toolchain
+from .cache import (
+    PageReuse,
+    ParseCache,
+    fingerprint,
+    prune_spares,
+    spare_site,
+    template_cache,
+    toolchain,
+)
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
@@ -368,7 +376,7 @@ def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Env
     key = fingerprint(config, config.language, templates)
     if key not in _ENVIRONMENT:
         _ENVIRONMENT.clear()
-        _ENVIRONMENT[key] = make_environment(config, catalog)
+        _ENVIRONMENT[key] = make_environment(config, catalog, template_cache(__version__))
     return _ENVIRONMENT[key]
 
 
