@@ -101,6 +101,7 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
     )
     catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_=_remembered(env.globals["gettext"]))
     formats = Formats(config.language, catalog)
     zone = config.timezone
 
@@ -130,6 +131,26 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
     )
     env.globals.update(version=__version__)
     return env
+
+
+def _remembered(translate: Any) -> Callable[..., Any]:
+    """Return `_` for templates: Jinja's own gettext, each fixed text translated once.
+
+    A page says twenty or so fixed texts ('Affected components', 'Resolved'); going through
+    Jinja's gettext each time (context lookups, escaping, %-formatting) cost a third of the
+    time of an incident page."""
+    known: dict[tuple[str, bool], str] = {}
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, string: str, **variables: Any) -> Any:
+        if variables:
+            return translate(context, string, **variables)
+        key = (string, context.eval_ctx.autoescape)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = translate(context, string)
+        return found
+    return gettext
 
 
 def asset_name(name: str, content: bytes) -> str:
