@@ -23,7 +23,7 @@ from .i18n import N_, Formats, translations
 from .model import Component, ComponentStatus, Incident, Maintenance, Site
 from .sla import periods
 from .status import Overview, is_ongoing, performance
-from .uptime import ComponentUptime
+from .uptime import ComponentUptime, Figure
 
 MONTHS_ON_UPTIME_PAGE = 12
 COMPONENT_INCIDENTS = 50
@@ -303,13 +303,15 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         weights = {status.value: 100 * weight for status, weight in config.weights.items()}
         yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
                    months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
+    exact = _templates_overridden(config)
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
         path = f"components/{component.id}/index.html"
-        # Its uptime figures (a year of days, so they move with the clock), its status, and
-        # every incident and maintenance that its list or its bars can show.
-        if not takes() or same(path, [repr(figure), str(state.components.get(component.id)),
+        shown = repr(figure) if exact else _shown_figures(figure)
+        # Its uptime figures as shown (a year of days, so they move with the clock), its
+        # status, and every incident and maintenance that its list or its bars can show.
+        if not takes() or same(path, [shown, str(state.components.get(component.id)),
                        *(inputs.incident(i) for i in mine),
                        *(inputs.maintenance(m) for m in site.maintenances
                          if component.id in m.components)]):
@@ -319,6 +321,42 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                    uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
     if takes():
         yield page("404.html", "404.html")
+
+
+def _templates_overridden(config: SiteConfig) -> bool:
+    """Return True if the repository has templates of its own (not only static files)."""
+    folder = config.templates_dir
+    if not folder.is_dir() or folder.resolve() == theme_dir().resolve():
+        return False
+    return any(path.is_file() and path.relative_to(folder).parts[0] != "static"
+               for path in folder.rglob("*"))
+
+
+def _shown_figures(figure: ComponentUptime) -> str:
+    """Return a component's figures as the built-in theme's component page shows them.
+
+    Every figure that includes today moves with the clock (its counted time grows), but what
+    the page shows of it (a percentage cut to two decimals, whether it is below target, the
+    minutes of downtime, the budget left to a tenth of a minute, each day's colour) seldom
+    does; keyed on this, a rebuild seconds or minutes later links the page instead of making
+    it again. A repository with templates of its own may show anything, so its pages are keyed
+    on the exact figures."""
+    target = figure.target
+
+    def shown(found: Figure) -> tuple[object, ...]:
+        uptime, left = found.uptime, found.budget(target).left
+        return (found.downtime, found.counted > 0, percent(uptime),
+                uptime is not None and uptime < target, round(left, 1), left < 0)
+
+    def day(found: Figure) -> tuple[object, ...]:
+        # A day shows no budget; without downtime its percentage is 100 or 'no data'.
+        if found.downtime == 0:
+            return (found.counted > 0,)
+        return (found.downtime, found.counted > 0, percent(found.uptime))
+
+    return repr((figure.component, target, [(d.date, day(d.figure)) for d in figure.days],
+                 [(name, shown(found)) for name, found in figure.windows.items()],
+                 [(month, shown(found)) for month, found in figure.months.items()]))
 
 
 def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:

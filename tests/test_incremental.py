@@ -19,6 +19,7 @@ from conftest import EXAMPLE_NOW, REPO_ROOT, Repo, run_cli
 from statuspage import build as build_module
 from statuspage import cache as cache_module
 from statuspage.cache import FORMAT, ParseCache
+from statuspage.render import Page
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -149,6 +150,8 @@ def clean_build(example: Path, tmp_path: Path, now: str) -> dict[str, bytes]:
     clean.mkdir()
     shutil.copy(example / "statuspage.yaml", clean / "statuspage.yaml")
     shutil.copytree(example / "incidents", clean / "incidents")
+    if (example / "templates").is_dir():
+        shutil.copytree(example / "templates", clean / "templates")
     build(clean, now)
     return tree(clean / "site")
 
@@ -376,3 +379,48 @@ def test_compiled_templates_are_kept_outside_the_repository_and_follow_edits(
                                      "{% block content %}SECOND{% endblock %}\n")
     assert repo.build().exit_code == 0
     assert "SECOND" in (repo.site / "404.html").read_text()
+
+
+def _rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the list that the paths of pages rendered from now on are added to."""
+    made: list[str] = []
+    render_page = build_module.render_page
+
+    def recording(env: object, page: Page) -> str:
+        made.append(page.path)
+        return render_page(env, page)  # type: ignore[arg-type]
+    monkeypatch.setattr(build_module, "render_page", recording)
+    return made
+
+
+def test_component_pages_are_reused_while_what_they_show_stands_still(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()  # nothing ongoing
+    made = _rendered(monkeypatch)
+    page = "components/chat-api/index.html"
+    # Seven seconds on, every figure that includes today has moved, but not as shown; ten
+    # minutes on it may have; after midnight the bars have moved.
+    steps = [("2026-11-24 12:00:00 +08:00", False), ("2026-11-24 12:00:07 +08:00", True),
+             ("2026-11-24 12:10:00 +08:00", None), ("2026-11-25 00:30:00 +08:00", False)]
+    for now, reused in steps:
+        made.clear()
+        build(example, now)
+        if reused is not None:
+            assert (page not in made) == reused, now
+        assert tree(example / "site") == clean_build(example, tmp_path, now), now
+
+
+def test_with_templates_of_its_own_component_pages_follow_the_exact_figures(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    (example / "templates").mkdir()
+    (example / "templates/component.html").write_text(
+        "{% extends 'default:component.html' %}{% block description %}counted "
+        "{{ figure.days[-1].figure.counted }} s{% endblock %}\n")
+    made = _rendered(monkeypatch)
+    for now in ("2026-11-24 12:00:00 +08:00", "2026-11-24 12:00:07 +08:00"):
+        made.clear()
+        build(example, now)
+        assert "components/chat-api/index.html" in made
+        assert tree(example / "site") == clean_build(example, tmp_path, now), now
+    assert "counted 43207.0 s" in (example / "site/components/chat-api/index.html").read_text()
