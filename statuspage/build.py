@@ -22,15 +22,7 @@ import jinja2
 from . import __version__, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
-from .cache import (
-    PageReuse,
-    ParseCache,
-    fingerprint,
-    prune_spares,
-    spare_site,
-    template_cache,
-    toolchain,
-)
+from .cache import PageReuse, ParseCache, fingerprint, prune_spares, spare_site, toolchain
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
@@ -376,7 +368,7 @@ def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Env
     key = fingerprint(config, config.language, templates)
     if key not in _ENVIRONMENT:
         _ENVIRONMENT.clear()
-        _ENVIRONMENT[key] = make_environment(config, catalog, template_cache(__version__))
+        _ENVIRONMENT[key] = make_environment(config, catalog)
     return _ENVIRONMENT[key]
 
 

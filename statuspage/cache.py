@@ -22,8 +22,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from .write import MARKER, identity
 
 FOLDER = ".statuspage-cache"
@@ -87,26 +85,8 @@ def drop_spare(spare: Path) -> None:
     spare.with_name(f"pages-{spare.name.removeprefix('site-')}.json").unlink(missing_ok=True)
 
 
-def user_cache() -> Path:
-    """Return the user's own cache folder for statuspage, outside any repository: what would
-    run code if it were forged (the cache's key, compiled templates) is kept there."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statuspage"
-
-
-def template_cache(version: str) -> jinja2.BytecodeCache | None:
-    """Return where compiled templates are kept between builds, or None where that folder
-    can't be made. Jinja checks each against its template's source and its own version; the
-    environment's options come with statuspage's `version`, which names the folder."""
-    folder = user_cache() / "templates" / version
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
 def _secret() -> bytes | None:
-    home = user_cache()
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statuspage"
     key = home / "key"
     try:
         if not key.is_file():

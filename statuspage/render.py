@@ -79,10 +79,9 @@ class Page:
         return "../" * depth
 
 
-def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | None = None,
-                     compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
-    """Return the Jinja environment: the repository's templates override the theme's;
-    `compiled` keeps compiled templates between processes."""
+def make_environment(config: SiteConfig,
+                     catalog: gettext.NullTranslations | None = None) -> jinja2.Environment:
+    """Return the Jinja environment: the repository's templates override the theme's."""
     builtin = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if config.templates_dir.is_dir() and config.templates_dir.resolve() != theme_dir().resolve():
@@ -97,7 +96,6 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=compiled,
     )
     catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_NOW, REPO_ROOT, Repo, run_cli
+from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 
 from statuspage import build as build_module
 from statuspage import cache as cache_module
@@ -362,23 +362,6 @@ def test_a_parsing_process_that_dies_fails_the_build_too(
     assert result.exit_code == 1
     assert "stopped unexpectedly" in result.output
     assert tree(example / "site") == before
-
-
-def test_compiled_templates_are_kept_outside_the_repository_and_follow_edits(
-        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})  # as a new process starts
-    repo.write("templates/404.html", "{% extends 'default:404.html' %}"
-                                     "{% block content %}FIRST{% endblock %}\n")
-    assert repo.build().exit_code == 0
-    compiled = list((tmp_path / "user-cache/statuspage/templates").rglob("*.cache"))
-    assert len(compiled) > 3
-    assert not list(repo.root.rglob("*.cache"))
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
-    repo.write("templates/404.html", "{% extends 'default:404.html' %}"
-                                     "{% block content %}SECOND{% endblock %}\n")
-    assert repo.build().exit_code == 0
-    assert "SECOND" in (repo.site / "404.html").read_text()
 
 
 def _rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
