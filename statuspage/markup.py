@@ -108,16 +108,18 @@ class MarkdownRenderer:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
 
         A file's summary and updates are converted together, as the cost is partly per
-        conversion (and per sanitiser call); if a text swallows the separator (say an unclosed
-        fence), they are converted one by one instead.
+        conversion, and share one page: heading anchors are unique across them and a link
+        reference defined in one serves all. Each part is sanitised on its own, so a tag left
+        open in one is closed there and can't reach into the next. If a text swallows the
+        separator (say an unclosed fence), they are converted one by one instead.
         """
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]
         joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
-        parts = sanitise(self._nested.render(joined)).split(f"<p>{_SEPARATOR}</p>")
+        parts = self._nested.render(joined).split(f"<p>{_SEPARATOR}</p>")
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
-        return [part.strip() for part in parts]
+        return [sanitise(part.strip()).strip() for part in parts]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).
@@ -128,7 +130,7 @@ class MarkdownRenderer:
         if not text.strip():
             return ""
         md = self._nested if nested else self._document
-        return sanitise(md.render(text)).strip()
+        return sanitise(md.render(text).strip()).strip()
 
 
 def plain_text(fragment: str) -> str:

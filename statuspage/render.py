@@ -140,7 +140,7 @@ def _remembered(translate: Any) -> Callable[..., Any]:
     known: dict[tuple[str, bool], str] = {}
 
     @jinja2.pass_context
-    def gettext(context: jinja2.runtime.Context, string: str, **variables: Any) -> Any:
+    def gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> Any:
         if variables:
             return translate(context, string, **variables)
         key = (string, context.eval_ctx.autoescape)

@@ -341,3 +341,12 @@ def test_hostile_markdown_is_sanitised_in_every_output(repo: Repo) -> None:
     assert checked > 20
     page = (repo.site / "incidents/2026-11-20-hostile/index.html").read_text()
     assert '<a href="https://ok.example/a" rel="nofollow noopener noreferrer">ok</a>' in page
+
+
+def test_template_texts_may_have_any_variable_name(repo: Repo) -> None:
+    repo.write("templates/404.html", "{% extends 'default:404.html' %}{% block content %}"
+                                     "{{ _('Lost in %(context)s and %(string)s', context='A', "
+                                     "string='B') }}{% endblock %}\n")
+    result = repo.build()
+    assert result.exit_code == 0, result.output
+    assert "Lost in A and B" in (repo.site / "404.html").read_text()

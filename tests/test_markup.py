@@ -41,6 +41,10 @@ def test_tables_keep_their_alignment() -> None:
     ["Summary.", "Update *one*.", "- a\n- b"],
     ["", "```\nunclosed fence", "after"],
     ["<pre>\nraw", "next"],
+    # A tag left open in one part is closed in that part, not in a later one.
+    ['<a href="https://elsewhere.example/">', "We are investigating.", "Resolved."],
+    ["<div>", "x"],
+    ["Text <table><tr><td>", "x", "y"],
 ])
 def test_joined_conversion_equals_one_by_one(texts: list[str]) -> None:
     assert RENDERER.render_many(texts) == [RENDERER.render(t, nested=True) for t in texts]
