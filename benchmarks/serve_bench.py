@@ -61,7 +61,8 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("serve did not come up") from None
                 time.sleep(0.2)
-        files = sorted((repo / "incidents").rglob("*-incident-*.md"))
+        files = sorted(p for p in (repo / "incidents").rglob("*-incident-*.md")
+                       if not p.name.endswith(".postmortem.md"))
         timings = []
         for n in range(args.edits):
             time.sleep(1.0)  # a quiet moment between edits, as when a person types and saves
