@@ -79,10 +79,7 @@ def _headings(shift: int) -> Callable[[StateCore], None]:
                 anchor = f"{base}-{count}"
             used.add(anchor)
             token.attrSet("id", anchor)
-            for closing in tokens[index + 2:]:
-                if closing.type == "heading_close":
-                    closing.tag = tag
-                    break
+            tokens[index + 2].tag = tag  # markdown-it emits open, inline, close in a row
     return rule
 
 
@@ -119,7 +116,7 @@ class MarkdownRenderer:
         parts = self._nested.render(joined).split(f"<p>{_SEPARATOR}</p>")
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
-        return [sanitise(part.strip()).strip() for part in parts]
+        return [_clean(part) for part in parts]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).
@@ -130,7 +127,13 @@ class MarkdownRenderer:
         if not text.strip():
             return ""
         md = self._nested if nested else self._document
-        return sanitise(md.render(text).strip()).strip()
+        return _clean(md.render(text))
+
+
+def _clean(rendered: str) -> str:
+    """Return rendered Markdown sanitised, without the blank space around it (which would
+    otherwise end up inside a tag the sanitiser closes)."""
+    return sanitise(rendered.strip()).strip()
 
 
 def plain_text(fragment: str) -> str:

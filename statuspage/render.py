@@ -57,6 +57,15 @@ LABELS = {
 }
 
 
+def _own_templates(config: SiteConfig) -> Path | None:
+    """Return the repository's templates folder, or None where it has none or where it is the
+    built-in theme itself (as in this project's own repository)."""
+    folder = config.templates_dir
+    if not folder.is_dir() or folder.resolve() == theme_dir().resolve():
+        return None
+    return folder
+
+
 def theme_dir() -> Path:
     """Return the built-in theme: inside the installed package, or beside it in a checkout."""
     here = Path(__file__).resolve().parent
@@ -84,8 +93,9 @@ def make_environment(config: SiteConfig,
     """Return the Jinja environment: the repository's templates override the theme's."""
     builtin = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = []
-    if config.templates_dir.is_dir() and config.templates_dir.resolve() != theme_dir().resolve():
-        loaders.append(jinja2.FileSystemLoader(str(config.templates_dir)))
+    own = _own_templates(config)
+    if own is not None:
+        loaders.append(jinja2.FileSystemLoader(str(own)))
     loaders += [builtin, jinja2.PrefixLoader({"default": builtin}, delimiter=":")]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -323,11 +333,10 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
 
 def _templates_overridden(config: SiteConfig) -> bool:
     """Return True if the repository has templates of its own (not only static files)."""
-    folder = config.templates_dir
-    if not folder.is_dir() or folder.resolve() == theme_dir().resolve():
-        return False
-    return any(path.is_file() and path.relative_to(folder).parts[0] != "static"
-               for path in folder.rglob("*"))
+    folder = _own_templates(config)
+    return folder is not None and any(
+        path.is_file() and path.relative_to(folder).parts[0] != "static"
+        for path in folder.rglob("*"))
 
 
 def _shown_figures(figure: ComponentUptime) -> str:
