@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -307,11 +308,16 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
                          reverse=True)
         yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    if takes():
-        weights = {status.value: 100 * weight for status, weight in config.weights.items()}
-        yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
-                   months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
     exact = _templates_overridden(config)
+    if takes():
+        found = periods(config, site.incidents, now)
+        # The windows and months as shown, and the response records (not the periods' ends,
+        # which are the clock's).
+        shown = repr(figures) if exact else ";".join(_shown_uptime(f) for f in figures)
+        if not same("uptime/index.html", [shown, repr([(p.label, p.records) for p in found])]):
+            weights = {status.value: 100 * weight for status, weight in config.weights.items()}
+            yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
+                       months=MONTHS_ON_UPTIME_PAGE, periods=found)
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
@@ -349,21 +355,42 @@ def _shown_figures(figure: ComponentUptime) -> str:
     it again. A repository with templates of its own may show anything, so its pages are keyed
     on the exact figures."""
     target = figure.target
+    shown = partial(_shown, target=target)
 
-    def shown(found: Figure) -> tuple[object, ...]:
-        uptime, left = found.uptime, found.budget(target).left
-        return (found.downtime, found.counted > 0, percent(uptime),
-                uptime is not None and uptime < target, round(left, 1), left < 0)
-
-    def day(found: Figure) -> tuple[object, ...]:
+    def day(found: Figure) -> str:
         # A day shows no budget; without downtime its percentage is 100 or 'no data'.
         if found.downtime == 0:
-            return (found.counted > 0,)
-        return (found.downtime, found.counted > 0, percent(found.uptime))
+            return repr(found.counted > 0)
+        return repr((found.downtime, found.counted > 0, percent(found.uptime)))
 
-    return repr((figure.component, target, [(d.date, day(d.figure)) for d in figure.days],
+    # Most days share one figure (a whole day up), so each figure is shown once.
+    days: dict[Figure, str] = {}
+    for one in figure.days:
+        if one.figure not in days:
+            days[one.figure] = day(one.figure)
+    last = figure.days[-1].date if figure.days else None
+    return repr((figure.component, target, last, ";".join(days[d.figure] for d in figure.days),
                  [(name, shown(found)) for name, found in figure.windows.items()],
                  [(month, shown(found)) for month, found in figure.months.items()]))
+
+
+def _shown(found: Figure, target: float, allowed: bool = False) -> tuple[object, ...]:
+    """Return what the built-in theme shows of a window or month: downtime, percentage cut to
+    two decimals, whether it is below target, the budget left (and allowed) to 0.1 minute."""
+    uptime, budget = found.uptime, found.budget(target)
+    return (found.downtime, found.counted > 0, percent(uptime),
+            uptime is not None and uptime < target, round(budget.left, 1), budget.left < 0,
+            round(budget.allowed, 1) if allowed else None)
+
+
+def _shown_uptime(figure: ComponentUptime) -> str:
+    """Return a component's figures as the built-in uptime page shows them (see
+    `_shown_figures`): three windows and the last months."""
+    windows = [(name, _shown(figure.windows[name], figure.target, allowed=True))
+               for name in ("7d", "30d", "90d")]
+    months = [(month, _shown(found, figure.target, allowed=True))
+              for month, found in sorted(figure.months.items())[-MONTHS_ON_UPTIME_PAGE:]]
+    return repr((figure.component, figure.target, windows, months))
 
 
 def extra_pages(config: SiteConfig, html_paths: list[str]) -> Iterator[Page]:

@@ -12,10 +12,11 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
-from .model import Component, ComponentStatus, Incident, Maintenance, Site
+from .model import Component, ComponentStatus, Incident, Maintenance, Site, StatusStep
 
 Interval = tuple[float, float]
 """A half-open span [start, end) in POSIX seconds."""
@@ -141,6 +142,19 @@ class _Cumulative:
     def between(self, start: float, end: float) -> float:
         return self.at(end) - self.at(start) if end > start else 0.0
 
+    def at_each(self, moments: Sequence[float]) -> dict[float, float]:
+        """Return `at` of each of the ascending `moments`, in one walk over the segments."""
+        starts, ends, weights, before = self.starts, self.ends, self.weights, self.before
+        found: dict[float, float] = {}
+        index = bisect.bisect_right(starts, moments[0]) - 1 if moments else -1
+        last = len(starts) - 1
+        for moment in moments:
+            while index < last and starts[index + 1] <= moment:
+                index += 1
+            found[moment] = 0.0 if index < 0 else (
+                before[index] + (min(moment, ends[index]) - starts[index]) * weights[index])
+        return found
+
 
 class ComponentTimeline:
     """Everything needed to answer 'downtime and counted time between a and b' for a component."""
@@ -164,6 +178,28 @@ class ComponentTimeline:
         counted = (end - start) - self._excluded.between(start, end)
         return Figure(self._down.between(start, end), max(0.0, counted))
 
+    def figures(self, bounds: Sequence[float]) -> list[Figure]:
+        """Return `figure` of each span between consecutive ascending `bounds` (days, months),
+        working out each bound once; equal figures are one shared object."""
+        first, last = self.first, self.last
+        spans = [(start if first is None else max(start, first), min(end, last))
+                 for start, end in pairwise(bounds)]
+        moments = sorted({moment for span in spans for moment in span})
+        down, excluded = self._down.at_each(moments), self._excluded.at_each(moments)
+        shared: dict[tuple[float, float], Figure] = {}
+        result = []
+        for start, end in spans:
+            if end <= start:
+                key = (0.0, 0.0)
+            else:
+                counted = (end - start) - (excluded[end] - excluded[start])
+                key = (down[end] - down[start], max(0.0, counted))
+            figure = shared.get(key)
+            if figure is None:
+                figure = shared[key] = Figure(*key)
+            result.append(figure)
+        return result
+
 
 def _local_midnight(day: date, zone: ZoneInfo) -> float:
     return datetime.combine(day, time(0), tzinfo=zone).timestamp()
@@ -180,8 +216,9 @@ def timeline(config: SiteConfig, site: Site, component: Component, now: datetime
     end_of_all = now.timestamp()
     pieces: list[tuple[float, float, float]] = []
     for incident in site.incidents if incidents is None else incidents:
-        if incident.components.get(component.id):
-            pieces.extend(_incident_pieces(incident, component.id, weights, now))
+        steps = incident.components.get(component.id)
+        if steps:
+            pieces += _incident_pieces(incident, steps, weights, now)
     windows = (m.window(now) for m in (site.maintenances if maintenances is None else maintenances)
                if component.id in m.components)
     excluded = _union((start.timestamp(), min(end.timestamp(), end_of_all))
@@ -190,15 +227,15 @@ def timeline(config: SiteConfig, site: Site, component: Component, now: datetime
     return ComponentTimeline(_weighted_segments(pieces), excluded, first, end_of_all)
 
 
-def _incident_pieces(incident: Incident, component_id: str,
+def _incident_pieces(incident: Incident, steps: Sequence[StatusStep],
                      weights: dict[ComponentStatus, float],
-                     now: datetime) -> Iterable[tuple[float, float, float]]:
-    steps = incident.components[component_id]
+                     now: datetime) -> list[tuple[float, float, float]]:
+    """Return what the incident's `steps` for one component weigh, from when to when."""
     end = min(incident.end(now), now).timestamp()
-    for index, step in enumerate(steps):
-        step_end = steps[index + 1].at.timestamp() if index + 1 < len(steps) else end
-        start = max(step.at, incident.started).timestamp()
-        yield start, min(step_end, end), weights.get(step.status, 0.0)
+    started = incident.started.timestamp()
+    moments = [step.at.timestamp() for step in steps]
+    return [(max(moment, started), min(following, end), weights.get(step.status, 0.0))
+            for step, moment, following in zip(steps, moments, [*moments[1:], end], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -245,7 +282,8 @@ def day_figures(line: ComponentTimeline, zone: ZoneInfo | Midnights, today: date
     """Return the `count` days ending with `today`, oldest first."""
     midnight = zone if isinstance(zone, Midnights) else Midnights(zone)
     days = [today - timedelta(days=n) for n in range(count - 1, -1, -1)]
-    return [Day(d, line.figure(midnight(d), midnight(d + timedelta(days=1)))) for d in days]
+    figures = line.figures([*map(midnight, days), midnight(today + timedelta(days=1))])
+    return [Day(d, figure) for d, figure in zip(days, figures, strict=True)]
 
 
 def window_figure(line: ComponentTimeline, zone: ZoneInfo | Midnights, today: date,
@@ -260,14 +298,14 @@ def month_figures(line: ComponentTimeline, zone: ZoneInfo | Midnights, first: da
                   today: date) -> dict[str, Figure]:
     """Return each calendar month from `first`'s month to today's, oldest first."""
     midnight = zone if isinstance(zone, Midnights) else Midnights(zone)
-    months: dict[str, Figure] = {}
+    starts = []
     year, month = first.year, first.month
     while (year, month) <= (today.year, today.month):
-        following = (year + 1, 1) if month == 12 else (year, month + 1)
-        months[f"{year:04d}-{month:02d}"] = line.figure(
-            midnight(date(year, month, 1)), midnight(date(following[0], following[1], 1)))
-        year, month = following
-    return months
+        starts.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    figures = line.figures([midnight(d) for d in [*starts, date(year, month, 1)]])
+    return {f"{d.year:04d}-{d.month:02d}": found
+            for d, found in zip(starts, figures, strict=True)}
 
 
 def _earliest(config: SiteConfig, site: Site, today: date) -> date:

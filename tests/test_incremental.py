@@ -376,11 +376,11 @@ def _rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def test_component_pages_are_reused_while_what_they_show_stands_still(
-        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("page", ["components/chat-api/index.html", "uptime/index.html"])
+def test_uptime_pages_are_reused_while_what_they_show_stands_still(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     (example / "incidents/2026-11-24-tts-latency.md").unlink()  # nothing ongoing
     made = _rendered(monkeypatch)
-    page = "components/chat-api/index.html"
     # Seven seconds on, every figure that includes today has moved, but not as shown; ten
     # minutes on it may have; after midnight the bars have moved.
     steps = [("2026-11-24 12:00:00 +08:00", False), ("2026-11-24 12:00:07 +08:00", True),
@@ -404,6 +404,6 @@ def test_with_templates_of_its_own_component_pages_follow_the_exact_figures(
     for now in ("2026-11-24 12:00:00 +08:00", "2026-11-24 12:00:07 +08:00"):
         made.clear()
         build(example, now)
-        assert "components/chat-api/index.html" in made
+        assert {"components/chat-api/index.html", "uptime/index.html"} <= set(made)
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
     assert "counted 43207.0 s" in (example / "site/components/chat-api/index.html").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -235,3 +236,18 @@ def test_a_windows_downtime_is_the_sum_of_its_days(found: list[Incident]) -> Non
     window = window_figure(line, SHANGHAI, date(2026, 11, 24), 30)
     assert window.downtime == pytest.approx(sum(d.figure.downtime for d in days), abs=1e-6)
     assert window.counted == pytest.approx(sum(d.figure.counted for d in days), abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(incidents(), max_size=6), st.lists(st.integers(-3 * 1440, 40 * 1440),
+                                                   min_size=2, max_size=12, unique=True),
+       st.integers(0, 30))
+def test_figures_of_many_spans_at_once_equal_each_span_alone(
+        found: list[Incident], minutes: list[int], since: int) -> None:
+    # Bounds before `since` and after now included; each span worked out alone must agree
+    # to the last bit, as pages are reused by comparing figures.
+    cfg = config(since=(BASE + timedelta(days=since)).date())
+    site = Site(tuple(found), (maintenance("2026-11-10T01:00", "2026-11-10T03:00"),))
+    line = timeline(cfg, site, cfg.components[0], NOW)
+    bounds = sorted((BASE + timedelta(minutes=m)).timestamp() for m in minutes)
+    assert line.figures(bounds) == [line.figure(a, b) for a, b in pairwise(bounds)]
