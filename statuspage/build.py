@@ -98,21 +98,24 @@ def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     """Return the published content of the repository and every problem in it."""
     with rare_collections():
-        site, problems, _sources, _changed = _load(config, now)
+        site, problems, _sources, _changed, cache = _load(config, now)
+        cache.save()
     return site, problems
 
 
 def _load(config: SiteConfig, now: datetime,
-          ) -> tuple[Site, list[Problem], dict[str, str], int]:
-    """Return the site, its problems, a fingerprint of each file by name (for reuse), and how
-    many files were not in the cache."""
+          ) -> tuple[Site, list[Problem], dict[str, str], int, ParseCache]:
+    """Return the site, its problems, a fingerprint of each file by name (for reuse), how
+    many files were not in the cache, and the cache (for the caller to save when it has put
+    in it what it will)."""
     problems: list[Problem] = []
     results: list[tuple[Parsed, list[Problem]]] = []
     unreadable: set[str] = set()
     if too_many_files(config.incidents_dir):
         where = Location(config.shown(config.incidents_dir))
         return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
-                                           "them (is this the right folder?)")], {}, 0
+                                           "them (is this the right folder?)")], {}, 0, \
+            ParseCache(config.root)
     inside = config.root.resolve()
     # Only a link can lead outside: folders that are links are not walked into.
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
@@ -139,9 +142,9 @@ def _load(config: SiteConfig, now: datetime,
             unreadable.add(path.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
             continue
         results.append((parsed, found))
-    cache.save()
     site, more = assemble(results, now, unreadable)
-    return site, problems + more, {path.name: key for path, key in keys.items()}, len(pending)
+    return (site, problems + more, {path.name: key for path, key in keys.items()}, len(pending),
+            cache)
 
 
 @contextmanager
@@ -167,17 +170,19 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
 
 
 def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
-    site, problems, sources, changed = _load(config, now)
+    site, problems, sources, changed, cache = _load(config, now)
     if any(p.is_error for p in problems):
+        cache.save()
         raise BuildFailed(problems)
     try:
         check_output(out, [config.root, config.incidents_dir, config.templates_dir])
     except OutputRefused as exc:
+        cache.save()
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     spare = spare_site(config.root, out)
     writer = SiteWriter(out, spare)
     try:
-        files, reuse = _render_all(config, site, now, writer, sources, changed)
+        files, reuse = _render_all(config, site, now, writer, sources, changed, cache)
         writer.commit()
         reuse.save()
     except BaseException:
@@ -189,7 +194,8 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
-                sources: dict[str, str], changed: int) -> tuple[int, PageReuse]:
+                sources: dict[str, str], changed: int, cache: ParseCache,
+                ) -> tuple[int, PageReuse]:
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -207,7 +213,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     templates = _templates_fingerprint(config)
     env = _environment(config, catalog, templates)
     written: list[str] = []
-    figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR))
+    figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR), memo=cache)
+    cache.save()
     revisions = _revisions(config, site)
     for path, content in _machine_files(config, site, state, now, figures, revisions,
                                         catalog.gettext):

@@ -350,28 +350,20 @@ def _shown_figures(figure: ComponentUptime) -> str:
 
     Every figure that includes today moves with the clock (its counted time grows), but what
     the page shows of it (a percentage cut to two decimals, whether it is below target, the
-    minutes of downtime, the budget left to a tenth of a minute, each day's colour) seldom
-    does; keyed on this, a rebuild seconds or minutes later links the page instead of making
-    it again. A repository with templates of its own may show anything, so its pages are keyed
+    minutes of downtime, the budget left to a tenth of a minute, today's colour) seldom does;
+    past days and months stand still unless what they follow from changes (`figure.past`).
+    Keyed on this, a rebuild seconds or minutes later links the page instead of making it
+    again. A repository with templates of its own may show anything, so its pages are keyed
     on the exact figures."""
     target = figure.target
     shown = partial(_shown, target=target)
-
-    def day(found: Figure) -> str:
-        # A day shows no budget; without downtime its percentage is 100 or 'no data'.
-        if found.downtime == 0:
-            return repr(found.counted > 0)
-        return repr((found.downtime, found.counted > 0, percent(found.uptime)))
-
-    # Most days share one figure (a whole day up), so each figure is shown once.
-    days: dict[Figure, str] = {}
-    for one in figure.days:
-        if one.figure not in days:
-            days[one.figure] = day(one.figure)
-    last = figure.days[-1].date if figure.days else None
-    return repr((figure.component, target, last, ";".join(days[d.figure] for d in figure.days),
+    today = figure.days[-1].figure
+    # A day shows no budget; without downtime its percentage is 100 or 'no data'.
+    day = (today.counted > 0,) if today.downtime == 0 else shown(today)
+    month = list(figure.months.items())[-1:]
+    return repr((figure.component, target, figure.past, day,
                  [(name, shown(found)) for name, found in figure.windows.items()],
-                 [(month, shown(found)) for month, found in figure.months.items()]))
+                 [(name, shown(found)) for name, found in month]))
 
 
 def _shown(found: Figure, target: float, allowed: bool = False) -> tuple[object, ...]:

@@ -69,10 +69,15 @@ class LiveSite:
             return self.version
 
 
+DELAY = 0.1
+"""Seconds without changes before a rebuild: an editor's save, or `statuspage update`, is a
+burst of events a few milliseconds long; anything longer only delays the reload."""
+
+
 class Rebuilder:
     """Runs the builder once per burst of changes: each change restarts a short timer."""
 
-    def __init__(self, builder: Callable[[], Outcome], live: LiveSite, delay: float = 0.2,
+    def __init__(self, builder: Callable[[], Outcome], live: LiveSite, delay: float = DELAY,
                  report: Callable[[Outcome], None] | None = None) -> None:
         self.builder, self.live, self.delay = builder, live, delay
         self.report = report
@@ -169,7 +174,7 @@ class Server:
     """An HTTP server for the live site, with a file watcher that rebuilds it."""
 
     def __init__(self, builder: Callable[[], Outcome], watch: list[Path], host: str = "127.0.0.1",
-                 port: int = 8000, delay: float = 0.2,
+                 port: int = 8000, delay: float = DELAY,
                  report: Callable[[Outcome], None] | None = None,
                  ignored: Callable[[Path], bool] = lambda path: False,
                  shallow: tuple[Path, ...] = ()) -> None:

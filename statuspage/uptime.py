@@ -9,12 +9,15 @@ into prefix sums, so any window costs two binary searches, whatever its length.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from . import __version__
 from .config import SiteConfig
 from .model import Component, ComponentStatus, Incident, Maintenance, Site, StatusStep
 
@@ -161,12 +164,15 @@ class ComponentTimeline:
 
     def __init__(self, down: list[tuple[float, float, float]], excluded: list[Interval],
                  first: float | None, last: float) -> None:
-        self._down = _Cumulative(_subtract(down, excluded))
+        segments = _subtract(down, excluded)
+        self._down = _Cumulative(segments)
         self._excluded = _Cumulative([(s, e, 1.0) for s, e in excluded])
         self.first = first
         """Nothing is counted before this instant (the component's `since`), if set."""
         self.last = last
         """Nothing is counted after this instant (`now`)."""
+        self.basis = hashlib.sha256(repr((segments, excluded, first)).encode()).hexdigest()
+        """A digest of all that figures of spans ending by `last` follow from."""
 
     def figure(self, start: float, end: float) -> Figure:
         """Return downtime and counted time in [start, end)."""
@@ -258,6 +264,9 @@ class ComponentUptime:
     """'7d', '30d', '90d', and one for the bar window and the length of `days`."""
     months: dict[str, Figure]
     """'YYYY-MM' -> figure, oldest first."""
+    past: str
+    """A digest of what every day but today, and every month but this one, follow from: two
+    equal digests, equal figures there (today and this month move with the clock)."""
 
 
 WINDOWS = (7, 30, 90)
@@ -316,11 +325,26 @@ def _earliest(config: SiteConfig, site: Site, today: date) -> date:
     return min([today, *starts])
 
 
+class Memo(Protocol):
+    """Where figures of past days and months are kept from one build to the next."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
 def compute(config: SiteConfig, site: Site, now: datetime,
-            days: int | None = None) -> list[ComponentUptime]:
-    """Return every component's uptime figures at `now`."""
+            days: int | None = None, memo: Memo | None = None) -> list[ComponentUptime]:
+    """Return every component's uptime figures at `now`.
+
+    With a `memo`, the figures of past days and months (which only a change of incidents,
+    maintenance, settings or the date can move) are taken from it when it has them, and put
+    in it when it has not: only today, this month and the windows are worked out again."""
     zone = Midnights(config.timezone)
     today = now.astimezone(config.timezone).date()
+    tomorrow = today + timedelta(days=1)
+    this_month = date(today.year, today.month, 1)
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     count = days or config.uptime_days
     incidents: dict[str, list[Incident]] = {}
     for incident in site.incidents:
@@ -336,12 +360,27 @@ def compute(config: SiteConfig, site: Site, now: datetime,
         line = timeline(config, site, component, now, incidents.get(component.id, []),
                         maintenances.get(component.id, []))
         first = min(component.since, today) if component.since else earliest
+        past = hashlib.sha256(repr((__version__, line.basis, config.timezone.key, today, count,
+                                    first)).encode()).hexdigest()
+        kept = memo.get(f"uptime:{past}") if memo is not None else None
+        if isinstance(kept, tuple) and len(kept) == 2:
+            (today_figure,) = line.figures([zone(today), zone(tomorrow)])
+            (month_figure,) = line.figures([zone(this_month), zone(following)])
+            day_list = [*kept[0], Day(today, today_figure)]
+            month_map = {**kept[1], f"{today.year:04d}-{today.month:02d}": month_figure}
+        else:
+            day_list = day_figures(line, zone, today, count)
+            month_map = month_figures(line, zone, first, today)
+            if memo is not None:
+                memo.put(f"uptime:{past}", (tuple(day_list[:-1]),
+                                            dict(list(month_map.items())[:-1])))
         result.append(ComponentUptime(
             component=component,
             target=config.target_of(component),
-            days=tuple(day_figures(line, zone, today, count)),
+            days=tuple(day_list),
             windows={f"{n}d": window_figure(line, zone, today, n)
                      for n in sorted({*WINDOWS, config.uptime_days, count})},
-            months=month_figures(line, zone, first, today),
+            months=month_map,
+            past=past,
         ))
     return result
