@@ -27,7 +27,7 @@ from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import MAX_FILES, find_documents, load_document, too_many_files
+from .load import MAX_FILES, load_document, scan_documents, too_many_files
 from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
@@ -121,30 +121,35 @@ def _load(config: SiteConfig, now: datetime,
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
     cache = ParseCache(config.root)
     settings = fingerprint(__version__, toolchain(), config)
-    pending: list[tuple[Path, str]] = []
-    keys: dict[Path, str] = {}
-    for path in find_documents(config.incidents_dir):
-        if (linked or path.is_symlink()) and not path.resolve().is_relative_to(inside):
-            problems.append(warning(Location(config.shown(path)),
+    pending: list[tuple[Path, str]] = []  # to parse, and their keys
+    waiting: list[str] = []
+    keys: dict[str, str] = {}  # by path below the folder
+    folder = config.shown(config.incidents_dir)
+    for found in scan_documents(config.incidents_dir):
+        shown = f"{folder}/{found.relative}"
+        if (linked or found.link) and not Path(found.path).resolve().is_relative_to(inside):
+            problems.append(warning(Location(shown),
                                     "a link to a file outside the repository; skipped"))
             continue
-        shown = config.shown(path)
-        keys[path] = fingerprint(settings, shown, cache.digest(path, shown))
-        hit = cache.get(keys[path])
-        if hit is None:
-            pending.append((path, shown))
-    for (path, _shown), outcome in zip(pending, _parse_all(config, pending), strict=True):
-        cache.put(keys[path], outcome)
-    for path, key in keys.items():
-        parsed, found = cache.get(key)
+        digest = cache.digest(found.path, shown, found.status)
+        keys[found.relative] = key = fingerprint(settings, shown, digest)
+        if cache.get(key) is None:
+            pending.append((Path(found.path), shown))
+            waiting.append(key)
+    for key, outcome in zip(waiting, _parse_all(config, pending), strict=True):
+        cache.put(key, outcome)
+    by_name: dict[str, str] = {}
+    for relative, key in keys.items():
+        name = relative.rpartition("/")[2]
+        by_name[name] = key
+        parsed, problems_here = cache.get(key)
         if parsed is None:
-            problems += found
-            unreadable.add(path.name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
+            problems += problems_here
+            unreadable.add(name.removesuffix(POSTMORTEM_SUFFIX).removesuffix(".md"))
             continue
-        results.append((parsed, found))
+        results.append((parsed, problems_here))
     site, more = assemble(results, now, unreadable)
-    return (site, problems + more, {path.name: key for path, key in keys.items()}, len(pending),
-            cache)
+    return site, problems + more, by_name, len(pending), cache
 
 
 @contextmanager

@@ -141,12 +141,14 @@ class ParseCache:
         self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self.started = time.time_ns()
 
-    def digest(self, path: Path, name: str) -> str:
-        """Return the SHA-256 of the file's bytes, or 'unreadable'."""
-        try:
-            found = path.stat()
-        except OSError:
-            return "unreadable"
+    def digest(self, path: Path | str, name: str, found: os.stat_result | None = None) -> str:
+        """Return the SHA-256 of the file's bytes, or 'unreadable'; `found` is its status
+        if the caller has it already."""
+        if found is None:
+            try:
+                found = os.stat(path)
+            except OSError:
+                return "unreadable"
         status = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns,
                   found.st_ctime_ns)
         known = self.old_digests.get(name)
@@ -154,7 +156,8 @@ class ParseCache:
             self.digests[name] = known
             return known[1]
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()
         except OSError:
             return "unreadable"
         if max(found.st_mtime_ns, found.st_ctime_ns) < self.started - SETTLED_NS:

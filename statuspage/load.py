@@ -6,10 +6,11 @@ This stage does I/O and syntax only; what the values mean is for `parse`.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -242,19 +243,51 @@ def too_many_files(folder: Path, limit: int = MAX_FILES) -> bool:
     return False
 
 
-def find_documents(folder: Path) -> Iterator[Path]:
-    """Yield every Markdown file under `folder`, sorted, skipping hidden ones and READMEs.
+class Found(NamedTuple):
+    """A Markdown file found under the incidents folder."""
+
+    path: str
+    relative: str
+    """Its path below the folder, with '/' between parts."""
+    link: bool
+    """Whether the file itself is a symbolic link."""
+    status: os.stat_result
+    """Its status (of the file a link leads to)."""
+
+
+def scan_documents(folder: Path) -> list[Found]:
+    """Return every Markdown file under `folder`, sorted, skipping hidden ones and READMEs,
+    each with its status (one system call a file, for the cache to compare).
 
     Folders that are links are not walked into (so only a file link can lead outside)."""
-    if not folder.is_dir():
-        return
-    found = []
-    for root, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in files:
-            if name.endswith(".md") and not name.startswith(".") \
-                    and name.lower() != "readme.md":
-                path = os.path.join(root, name)
-                if os.path.isfile(path):
-                    found.append(path)
-    yield from (Path(path) for path in sorted(found, key=lambda p: p.split(os.sep)))
+    found: list[Found] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{prefix}{name}/")
+            elif name.endswith(".md") and name.lower() != "readme.md":
+                try:
+                    status = entry.stat()
+                except OSError:  # a broken link
+                    continue
+                if stat.S_ISREG(status.st_mode):
+                    found.append(Found(entry.path, prefix + name, entry.is_symlink(), status))
+
+    if folder.is_dir():
+        walk(str(folder), "")
+    found.sort(key=lambda f: f.relative.split("/"))
+    return found
+
+
+def find_documents(folder: Path) -> Iterator[Path]:
+    """Yield the path of every file `scan_documents` finds."""
+    yield from (Path(found.path) for found in scan_documents(folder))

@@ -11,28 +11,27 @@ from .parse import Parsed
 from .times import written
 
 
-def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem | None:
-    if at <= now:
-        return None
+def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem:
     return error(where, f"{what} {written(at)} is in the future (now is {written(now)})")
 
 
 def _time_problems(item: Parsed, now: datetime) -> list[Problem]:
-    found: list[Problem | None] = []
+    # Most files have nothing in the future: find that out before making any message.
+    found: list[Problem] = []
     doc = item.document
     if isinstance(item.item, Incident):
         incident = item.item
         # An implied 'started' or step is the time of something written elsewhere in the file,
         # which gets its own message; only what is written here is reported here.
-        if "started" in doc.front.value:
+        if incident.started > now and "started" in doc.front.value:
             found.append(_future(doc.at("started"), "started", incident.started, now))
         for cid, steps in incident.components.items():
             found += [_future(Location(doc.shown, step.line), f"components: {cid}: change at",
-                              step.at, now) for step in steps if step.line]
+                              step.at, now) for step in steps if step.line and step.at > now]
     if isinstance(item.item, Incident | Maintenance):
         found += [_future(Location(doc.shown, u.line), "update at", u.at, now)
-                  for u in item.item.updates]
-    return [p for p in found if p is not None]
+                  for u in item.item.updates if u.at > now]
+    return found
 
 
 def assemble(
