@@ -14,15 +14,22 @@ def _number(value: float | None, places: int = 6) -> float | None:
     return None if value is None else round(value, places)
 
 
-def _day(date_text: str, figure: Figure) -> dict[str, Any]:
-    return {"date": date_text,
-            "downtime_minutes": _number(figure.downtime_minutes, 4),
+def _numbers(figure: Figure) -> dict[str, float | None]:
+    return {"downtime_minutes": _number(figure.downtime_minutes, 4),
             "counted_minutes": _number(figure.counted_minutes, 4),
             "uptime": _number(figure.uptime)}
 
 
 def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetime) -> bytes:
     """Return api/uptime.json: windows, months and the bar window's days per component."""
+    numbers: dict[Figure, dict[str, float | None]] = {}  # most days share a figure
+
+    def day(date_text: str, figure: Figure) -> dict[str, Any]:
+        found = numbers.get(figure)
+        if found is None:
+            found = numbers[figure] = _numbers(figure)
+        return {"date": date_text, **found}
+
     document = {
         "generated_at": now.astimezone(UTC).isoformat(),
         "timezone": config.timezone.key,
@@ -32,7 +39,7 @@ def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetim
             "target": f.target,
             "windows": {f"{n}d": _number(f.windows[f"{n}d"].uptime) for n in WINDOWS},
             "months": {month: _number(figure.uptime) for month, figure in f.months.items()},
-            "days": [_day(d.date.isoformat(), d.figure)
+            "days": [day(d.date.isoformat(), d.figure)
                      for d in f.days[-config.uptime_days:]],
         } for f in figures],
     }

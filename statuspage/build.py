@@ -221,13 +221,18 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR), memo=cache)
     cache.save()
     revisions = _revisions(config, site)
-    for path, content in _machine_files(config, site, state, now, figures, revisions,
-                                        catalog.gettext):
-        writer.write(path, content)
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
+    inputs = Inputs(now, sources)
+    # The calendar follows from the maintenance files, what git says of them, and the time.
+    kept = reuse_test(reuse.check, sources)("maintenance.ics", [
+        f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
+        for m in site.maintenances for known in [revisions.get(m.slug)]])
+    for path, content in _machine_files(config, site, state, now, figures, revisions,
+                                        catalog.gettext, kept):
+        writer.write(path, content)
     feeds = feed_pages(config, site, now, catalog.gettext, revisions,
                        _feed_check(reuse, now, sources, revisions))
 
@@ -406,8 +411,10 @@ def _revisions(config: SiteConfig, site: Site) -> dict[str, Revisions]:
 
 def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetime,
                    figures: list[uptime.ComponentUptime], revisions: dict[str, Revisions],
-                   gettext: Callable[[str], str]) -> Iterator[tuple[str, bytes]]:
-    """Yield the files made for programs: the v2 API, uptime, badges and the calendar."""
+                   gettext: Callable[[str], str], calendar_kept: bool = False,
+                   ) -> Iterator[tuple[str, bytes]]:
+    """Yield the files made for programs: the v2 API, uptime, badges and the calendar (unless
+    the last build's is `calendar_kept`)."""
     yield "api/uptime.json", uptime_json(config, figures, now)
     for path, document in StatuspageApi(config, site, state, now, revisions).documents():
         yield path, encode(document)
@@ -422,7 +429,8 @@ def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetim
             component.name, state.components[component.id], figure.windows["90d"].uptime)
         yield f"badges/{component.id}.svg", svg(label, message, colour)
         yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
-    yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
+    if not calendar_kept:
+        yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

@@ -310,14 +310,14 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
     exact = _templates_overridden(config)
     if takes():
-        found = periods(config, site.incidents, now)
-        # The windows and months as shown, and the response records (not the periods' ends,
-        # which are the clock's).
+        # The windows and months as shown; and what the response records follow from: every
+        # incident (None while one is ongoing) and the day, which moves the 90-day window.
         shown = repr(figures) if exact else ";".join(_shown_uptime(f) for f in figures)
-        if not same("uptime/index.html", [shown, repr([(p.label, p.records) for p in found])]):
+        day = now.astimezone(config.timezone).date().isoformat()
+        if not same("uptime/index.html", [shown, day, *map(inputs.incident, site.incidents)]):
             weights = {status.value: 100 * weight for status, weight in config.weights.items()}
             yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
-                       months=MONTHS_ON_UPTIME_PAGE, periods=found)
+                       months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])

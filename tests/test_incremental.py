@@ -332,6 +332,32 @@ def test_a_maintenance_announced_by_an_earlier_commit_changes_its_feed_entries(
     assert tree(example / "site") == tree(clean / "site")
 
 
+def test_committing_a_moved_window_changes_the_calendar_though_the_file_stays_the_same(
+        example: Path, tmp_path: Path) -> None:
+    def git(*args: str, when: str) -> None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+               "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
+
+    maintenance = example / "incidents/2026-12-01-db-upgrade.md"
+    git("init", "-q", when="2026-11-20T00:00:00Z")
+    git("add", "-A", when="2026-11-20T00:00:00Z")
+    git("commit", "-qm", "everything", when="2026-11-20T00:00:00Z")
+    text = maintenance.read_text()
+    maintenance.write_text(text.replace("2026-12-01", "2026-12-02", 2))
+    build(example)
+    calendar = (example / "site/maintenance.ics").read_text()
+    # The same bytes, now committed: the window's move has a time, which the calendar shows.
+    git("commit", "-qam", "moved", when="2026-11-24T03:00:00Z")
+    build(example)
+    assert (example / "site/maintenance.ics").read_text() != calendar
+    clean = tmp_path / "clean"  # with its history
+    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
+    build(clean)
+    assert tree(example / "site") == tree(clean / "site")
+
+
 def test_spares_of_other_output_folders_are_pruned(example: Path, tmp_path: Path) -> None:
     for n in range(5):
         for now in (EXAMPLE_NOW, "2026-11-24 12:10 +08:00"):  # the second sets a spare aside
