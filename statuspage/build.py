@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import jinja2
 
-from . import __version__, uptime
+from . import __version__, quiet, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
 from .cache import PageReuse, ParseCache, fingerprint, prune_spares, spare_site, toolchain
@@ -27,27 +27,33 @@ from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import MAX_FILES, load_document, scan_documents, too_many_files
+from .load import MAX_FILES, Found, load_document, scan_documents
 from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import (
+    RECENT_DAYS,
     Inputs,
     Page,
     asset_name,
+    clock_pages,
     extra_pages,
+    incidents_by_component,
     make_environment,
     pages,
     render_page,
     reuse_test,
+    shown_incidents,
+    shown_keys,
     static_files,
     theme_dir,
 )
 from .revisions import Revisions, announced, window_changes
+from .sla import periods
 from .status import Overview, overview
 from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
-from .write import OutputRefused, SiteWriter, check_output
+from .write import MARKER, OutputRefused, SiteWriter, check_output, identity
 
 YEAR = 365
 """Days of history on component pages."""
@@ -98,20 +104,21 @@ def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     """Return the published content of the repository and every problem in it."""
     with rare_collections():
-        site, problems, _sources, _changed, cache = _load(config, now)
+        site, problems, _sources, _changed, cache = _load(
+            config, now, scan_documents(config.incidents_dir))
         cache.save()
     return site, problems
 
 
-def _load(config: SiteConfig, now: datetime,
+def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
           ) -> tuple[Site, list[Problem], dict[str, str], int, ParseCache]:
-    """Return the site, its problems, a fingerprint of each file by name (for reuse), how
-    many files were not in the cache, and the cache (for the caller to save when it has put
-    in it what it will)."""
+    """Return the site from the files `scan_documents` found (None: too many), its problems,
+    a fingerprint of each file by name (for reuse), how many files were not in the cache, and
+    the cache (for the caller to save when it has put in it what it will)."""
     problems: list[Problem] = []
     results: list[tuple[Parsed, list[Problem]]] = []
     unreadable: set[str] = set()
-    if too_many_files(config.incidents_dir):
+    if files is None:
         where = Location(config.shown(config.incidents_dir))
         return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
                                            "them (is this the right folder?)")], {}, 0, \
@@ -125,7 +132,7 @@ def _load(config: SiteConfig, now: datetime,
     waiting: list[str] = []
     keys: dict[str, str] = {}  # by path below the folder
     folder = config.shown(config.incidents_dir)
-    for found in scan_documents(config.incidents_dir):
+    for found in files:
         shown = f"{folder}/{found.relative}"
         if (linked or found.link) and not Path(found.path).resolve().is_relative_to(inside):
             problems.append(warning(Location(shown),
@@ -171,11 +178,17 @@ def rare_collections() -> Iterator[None]:
 def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     """Build the site into `out`; raise BuildFailed (leaving `out` untouched) on any error."""
     with rare_collections():
-        return _build(config, out, now)
+        files = scan_documents(config.incidents_dir)
+        if files is not None:
+            done = _quiet_build(config, out, now, files)
+            if done is not None:
+                return done
+        return _build(config, out, now, files)
 
 
-def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
-    site, problems, sources, changed, cache = _load(config, now)
+def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | None,
+           ) -> BuildResult:
+    site, problems, sources, changed, cache = _load(config, now, files)
     if any(p.is_error for p in problems):
         cache.save()
         raise BuildFailed(problems)
@@ -186,21 +199,90 @@ def _build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     spare = spare_site(config.root, out)
     writer = SiteWriter(out, spare)
+    templates = _templates_fingerprint(config)
     try:
-        files, reuse = _render_all(config, site, now, writer, sources, changed, cache)
-        writer.commit()
-        reuse.save()
+        reuse, snapshot = _render_all(config, site, now, writer, sources, changed, cache,
+                                      templates)
+        _finish(writer, reuse, spare)
     except BaseException:
         writer.abort()
         raise
+    assert files is not None
+    digest, settled = quiet.inputs(config, files, templates)
+    if snapshot is None or not settled:
+        quiet.save(config, out, None)
+    else:
+        quiet.save(config, out, replace(snapshot, inputs=digest, problems=problems,
+                                        files=sorted(writer.files),
+                                        output=identity(out / MARKER)))
+    return BuildResult(out, writer.count, problems)
+
+
+def _finish(writer: SiteWriter, reuse: PageReuse, spare: Path | None) -> None:
+    """Swap the new site in, keep what its pages were made from, and prune the spare sites
+    of other output folders."""
+    writer.commit()
+    reuse.save()
     if spare is not None:
         prune_spares(spare)
-    return BuildResult(out, files, problems)
+
+
+def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found],
+                 ) -> BuildResult | None:
+    """Make only what the clock moves, if nothing else has changed since the last build (see
+    quiet.py); None if the full build must run."""
+    snapshot = quiet.load(config, out)
+    if snapshot is None or not snapshot.now <= now < snapshot.horizon \
+            or identity(out / MARKER) != snapshot.output:
+        return None
+    templates = _templates_fingerprint(config)
+    if quiet.inputs(config, files, templates)[0] != snapshot.inputs or (
+            snapshot.git is not None and quiet.git_head(config.root) != snapshot.git):
+        return None
+    try:
+        check_output(out, [config.root, config.incidents_dir, config.templates_dir])
+    except OutputRefused:
+        return None
+    lines = [replace(line, timeline=line.timeline.counted_until(now.timestamp()))
+             for line in snapshot.lines]
+    figures = uptime.figures(config, lines, now, snapshot.days, quiet.Kept(snapshot.past))
+    shown = shown_keys(config, figures)
+    moved = {path for path, key in shown.items() if snapshot.shown.get(path) != key}
+    env = _environment(config, translations(config.language), templates)
+    made = list(clock_pages(config, snapshot.site, snapshot.state, now, snapshot.assets,
+                            figures, snapshot.colour, snapshot.mine, snapshot.periods, moved))
+    made += [Page(path, template, {**context, "config": config, "updated": now})
+             for path, template, context in snapshot.feeds]
+    spare = spare_site(config.root, out)
+    writer = SiteWriter(out, spare)
+    try:
+        for path, content in _clock_files(config, snapshot.state, now, figures):
+            writer.write(path, content)
+        _made, problem = _make_pages(made, env, writer, config)
+        if problem is not None:
+            raise BuildFailed([problem])
+        for path in snapshot.files:
+            if path not in writer.files and not writer.reuse(path):
+                writer.abort()
+                return None
+        # Pages made again here are made again by the next full build too (their keys
+        # would need every input of theirs, which a quiet rebuild does not read).
+        reuse = PageReuse(config.root, writer, snapshot.common)
+        reuse.new = {path: key for path, key in reuse.old.items() if path not in moved}
+        _finish(writer, reuse, spare)
+    except BaseException:
+        writer.abort()
+        raise
+    quiet.save(config, out, replace(snapshot, now=now, shown=shown,
+                                    output=identity(out / MARKER)))
+    return BuildResult(out, writer.count, snapshot.problems)
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
-                sources: dict[str, str], changed: int, cache: ParseCache,
-                ) -> tuple[int, PageReuse]:
+                sources: dict[str, str], changed: int, cache: ParseCache, templates: str,
+                ) -> tuple[PageReuse, quiet.Snapshot | None]:
+    """Make every file of the site; return the page keys, and what a quiet rebuild needs
+    (None if no rebuild can be quiet, as while an incident is ongoing)."""
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -215,10 +297,11 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         assets["logo"] = f"assets/{asset_name('logo' + config.logo.suffix.lower(), logo)}"
         writer.write(assets["logo"], logo)
     catalog = translations(config.language)
-    templates = _templates_fingerprint(config)
     env = _environment(config, catalog, templates)
     written: list[str] = []
-    figures = uptime.compute(config, site, now, days=max(config.uptime_days, YEAR), memo=cache)
+    days = max(config.uptime_days, YEAR)
+    lines = uptime.timelines(config, site, now)
+    figures = uptime.figures(config, lines, now, days, memo=cache)
     cache.save()
     revisions = _revisions(config, site)
     colour = theme_colour(state.indicator, maintenance)
@@ -233,8 +316,18 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     for path, content in _machine_files(config, site, state, now, figures, revisions,
                                         catalog.gettext, kept):
         writer.write(path, content)
-    feeds = feed_pages(config, site, now, catalog.gettext, revisions,
-                       _feed_check(reuse, now, sources, revisions))
+    live_feeds: list[tuple[str, str, dict[str, Any]]] = []
+
+    def noting(made: Iterable[Page]) -> Iterator[Page]:
+        """Note the feeds with no entry: their time is the build's."""
+        for page in made:
+            if not page.context["entries"]:
+                live_feeds.append((page.path, page.template, {
+                    k: v for k, v in page.context.items() if k not in ("config", "updated")}))
+            yield page
+
+    feeds = noting(feed_pages(config, site, now, catalog.gettext, revisions,
+                              _feed_check(reuse, now, sources, revisions)))
 
     def share(part: tuple[int, int]) -> _Share:
         """Make one share of the pages (in a process of its own when there are several);
@@ -272,7 +365,18 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     made, problem = _make_pages(extra_pages(config, written), env, writer, config)
     if problem is not None:
         raise BuildFailed([problem])
-    return writer.count, reuse
+    until = quiet.horizon(config, site, state, now, revisions)
+    if until is None:
+        return reuse, None
+    return reuse, quiet.Snapshot(
+        inputs="", git=quiet.git_head(config.root) if site.maintenances else None, now=now,
+        horizon=until, site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
+        mine={cid: (shown_incidents(found, now, days), len(found))
+              for cid, found in incidents_by_component(site).items()},
+        periods=periods(config, site.incidents, now), state=state, lines=lines,
+        past={key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}},
+        shown=shown_keys(config, figures), feeds=live_feeds, assets=assets, colour=colour,
+        common=reuse.common, problems=[], days=days)
 
 
 @dataclass(frozen=True)
@@ -415,9 +519,17 @@ def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetim
                    ) -> Iterator[tuple[str, bytes]]:
     """Yield the files made for programs: the v2 API, uptime, badges and the calendar (unless
     the last build's is `calendar_kept`)."""
-    yield "api/uptime.json", uptime_json(config, figures, now)
     for path, document in StatuspageApi(config, site, state, now, revisions).documents():
         yield path, encode(document)
+    if not calendar_kept:
+        yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
+    yield from _clock_files(config, state, now, figures)
+
+
+def _clock_files(config: SiteConfig, state: Overview, now: datetime,
+                 figures: list[uptime.ComponentUptime]) -> Iterator[tuple[str, bytes]]:
+    """Yield the files for programs that move with the clock: uptime and the badges."""
+    yield "api/uptime.json", uptime_json(config, figures, now)
     maintenance = bool(state.active) and not state.ongoing
     label, message, colour, shields = status_badge(config.title, state.indicator,
                                                    state.description, maintenance)
@@ -429,8 +541,6 @@ def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetim
             component.name, state.components[component.id], figure.windows["90d"].uptime)
         yield f"badges/{component.id}.svg", svg(label, message, colour)
         yield f"api/badges/{component.id}.json", encode(endpoint(label, message, shields))
-    if not calendar_kept:
-        yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
 
 
 def _template_problem(original: jinja2.TemplateError, config: SiteConfig) -> Problem:

@@ -63,6 +63,12 @@ def spare_site(root: Path, out: Path) -> Path | None:
     return None if folder is None else folder / f"site-{_output_key(out)}"
 
 
+def quiet_path(root: Path, out: Path) -> Path | None:
+    """Return where a build into `out` leaves what a quiet rebuild needs (see quiet.py)."""
+    folder = cache_folder(root)
+    return None if folder is None else folder / f"quiet-{_output_key(out)}.pickle"
+
+
 def prune_spares(keep: Path) -> None:
     """Remove the spares of other output folders beyond the SPARES most recently used."""
     others = []
@@ -82,10 +88,13 @@ def drop_spare(spare: Path) -> None:
     shutil.rmtree(spare, ignore_errors=True)
     for suffix in (".json", ".out.json"):
         spare.with_name(spare.name + suffix).unlink(missing_ok=True)
-    spare.with_name(f"pages-{spare.name.removeprefix('site-')}.json").unlink(missing_ok=True)
+    key = spare.name.removeprefix('site-')
+    spare.with_name(f"pages-{key}.json").unlink(missing_ok=True)
+    spare.with_name(f"quiet-{key}.pickle").unlink(missing_ok=True)
 
 
-def _secret() -> bytes | None:
+def secret() -> bytes | None:
+    """Return this machine's key for signing cache files (made at first use), or None."""
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statuspage"
     key = home / "key"
     try:
@@ -130,7 +139,7 @@ class ParseCache:
         self.root = root
         self.path = root / FOLDER / _NAME
         self.delta_path = self.path.with_name("parsed.delta.pickle")
-        self.secret = _secret()
+        self.secret = secret()
         self.old: dict[str, Any] = {}
         self.old_digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self._base_signature = b""
@@ -167,25 +176,10 @@ class ParseCache:
     def _read(self, path: Path) -> tuple[bytes, dict[str, Any]] | None:
         """Return a cache file's signature and content if it is ours and of this format."""
         assert self.secret is not None
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        found = read_signed(self.secret, path)
+        if found is None or not isinstance(found[1], dict) or found[1].get("format") != FORMAT:
             return None
-        signature, payload = raw[:32], raw[32:]
-        if not hmac.compare_digest(signature, hmac.digest(self.secret, payload, "sha256")):
-            return None
-        collecting = gc.isenabled()
-        gc.disable()  # walking every object as it is made would triple the time
-        try:
-            loaded = pickle.loads(payload)
-        except Exception:  # a stale or damaged cache is only a slower build
-            return None
-        finally:
-            if collecting:
-                gc.enable()
-        if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
-            return None
-        return signature, loaded
+        return found
 
     def _load(self) -> None:
         if self.secret is None:
@@ -248,14 +242,40 @@ class ParseCache:
 
     def _write(self, path: Path, content: dict[str, Any]) -> bool:
         assert self.secret is not None
-        try:
-            payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-            temporary.write_bytes(hmac.digest(self.secret, payload, "sha256") + payload)
-            os.replace(temporary, path)
-        except (OSError, pickle.PicklingError):
-            return False
-        return True
+        return write_signed(self.secret, path, content)
+
+
+def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
+    """Return the signature and content of a file `write_signed` made with this secret; None
+    for any other file (one committed by someone else is never unpickled)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    signature, payload = raw[:32], raw[32:]
+    if not hmac.compare_digest(signature, hmac.digest(secret, payload, "sha256")):
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # walking every object as it is made would triple the time
+    try:
+        return signature, pickle.loads(payload)
+    except Exception:  # a stale or damaged cache is only a slower build
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def write_signed(secret: bytes, path: Path, content: Any) -> bool:
+    """Write `content` pickled and signed, atomically; False if it can't be."""
+    try:
+        payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        temporary.write_bytes(hmac.digest(secret, payload, "sha256") + payload)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError):
+        return False
+    return True
 
 
 class PageReuse:

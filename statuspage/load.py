@@ -235,12 +235,7 @@ MAX_FILES = 50_000
 
 def too_many_files(folder: Path, limit: int = MAX_FILES) -> bool:
     """Return whether `folder` holds more than `limit` files; stops counting at the limit."""
-    count = 0
-    for _root, _dirs, files in os.walk(folder):
-        count += len(files)
-        if count > limit:
-            return True
-    return False
+    return scan_documents(folder, limit) is None
 
 
 class Found(NamedTuple):
@@ -255,39 +250,48 @@ class Found(NamedTuple):
     """Its status (of the file a link leads to)."""
 
 
-def scan_documents(folder: Path) -> list[Found]:
+def scan_documents(folder: Path, limit: int = MAX_FILES) -> list[Found] | None:
     """Return every Markdown file under `folder`, sorted, skipping hidden ones and READMEs,
-    each with its status (one system call a file, for the cache to compare).
+    each with its status (one system call a file, for the cache to compare); None, before
+    reading any, if there are more than `limit` files (is it the right folder?).
 
     Folders that are links are not walked into (so only a file link can lead outside)."""
     found: list[Found] = []
+    seen = 0
 
-    def walk(directory: str, prefix: str) -> None:
+    def walk(directory: str, prefix: str) -> bool:
+        nonlocal seen
         try:
             with os.scandir(directory) as listing:
                 entries = list(listing)
         except OSError:
-            return
+            return True
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, f"{prefix}{name}/")
-            elif name.endswith(".md") and name.lower() != "readme.md":
+                if not walk(entry.path, f"{prefix}{name}/"):
+                    return False
+                continue
+            seen += 1
+            if seen > limit:
+                return False
+            if name.endswith(".md") and name.lower() != "readme.md":
                 try:
                     status = entry.stat()
                 except OSError:  # a broken link
                     continue
                 if stat.S_ISREG(status.st_mode):
                     found.append(Found(entry.path, prefix + name, entry.is_symlink(), status))
+        return True
 
-    if folder.is_dir():
-        walk(str(folder), "")
+    if folder.is_dir() and not walk(str(folder), ""):
+        return None
     found.sort(key=lambda f: f.relative.split("/"))
     return found
 
 
 def find_documents(folder: Path) -> Iterator[Path]:
-    """Yield the path of every file `scan_documents` finds."""
-    yield from (Path(found.path) for found in scan_documents(folder))
+    """Yield the path of every file `scan_documents` finds (none if there are too many)."""
+    yield from (Path(found.path) for found in scan_documents(folder) or [])

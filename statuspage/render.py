@@ -22,7 +22,7 @@ from .bars import THRESHOLDS, day_views, percent, runs
 from .config import SiteConfig
 from .i18n import N_, Formats, translations
 from .model import Component, ComponentStatus, Incident, Maintenance, Site
-from .sla import periods
+from .sla import Period, periods
 from .status import Overview, is_ongoing, performance
 from .uptime import ComponentUptime, Figure
 
@@ -272,22 +272,11 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     def takes() -> bool:
         return next(turns) % part[1] == part[0]
 
-    common = {"config": config, "overview": state, "now": now, "assets": assets,
-              "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
+    page = _pager(config, state, now, assets, theme_color)
     by_id = {f.component.id: f for f in figures}
-
-    def page(path: str, template: str, **context: Any) -> Page:
-        return Page(path, template, {**common, "page_path": path, **context})
-
-    by_component: dict[str, list[Incident]] = {}
-    for incident in site.incidents:
-        for component_id in incident.components:
-            by_component.setdefault(component_id, []).append(incident)
+    by_component = incidents_by_component(site)
     if takes():
-        yield page("index.html", "index.html", **_index(config, site, state, now),
-                   uptime={cid: _bars(config, site, f, now, config.uptime_days,
-                                      by_component.get(cid, []))
-                           for cid, f in by_id.items()})
+        yield _front(page, config, site, state, now, figures, by_component)
 
     same = reuse_test(unchanged, known)
 
@@ -308,33 +297,114 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
                          reverse=True)
         yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    exact = _templates_overridden(config)
+    shown = shown_keys(config, figures)
     if takes():
         # The windows and months as shown; and what the response records follow from: every
         # incident (None while one is ongoing) and the day, which moves the 90-day window.
-        shown = repr(figures) if exact else ";".join(_shown_uptime(f) for f in figures)
         day = now.astimezone(config.timezone).date().isoformat()
-        if not same("uptime/index.html", [shown, day, *map(inputs.incident, site.incidents)]):
-            weights = {status.value: 100 * weight for status, weight in config.weights.items()}
-            yield page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
-                       months=MONTHS_ON_UPTIME_PAGE, periods=periods(config, site.incidents, now))
+        if not same("uptime/index.html", [shown["uptime/index.html"], day,
+                                          *map(inputs.incident, site.incidents)]):
+            yield _uptime(page, config, figures, periods(config, site.incidents, now))
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
         path = f"components/{component.id}/index.html"
-        shown = repr(figure) if exact else _shown_figures(figure)
         # Its uptime figures as shown (a year of days, so they move with the clock), its
         # status, and every incident and maintenance that its list or its bars can show.
-        if not takes() or same(path, [shown, str(state.components.get(component.id)),
+        if not takes() or same(path, [shown[path], str(state.components.get(component.id)),
                        *(inputs.incident(i) for i in mine),
                        *(inputs.maintenance(m) for m in site.maintenances
                          if component.id in m.components)]):
             continue
-        yield page(path, "component.html",
-                   **_component(component, config, site, state, now, mine),
-                   uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
+        yield _component_page(page, component, config, site, state, now, figure, mine,
+                              len(mine))
     if takes():
         yield page("404.html", "404.html")
+
+
+PageMaker = Callable[..., Page]
+
+
+def _pager(config: SiteConfig, state: Overview, now: datetime, assets: dict[str, str],
+           theme_color: str) -> PageMaker:
+    """Return the maker of pages with what every page's context has."""
+    common = {"config": config, "overview": state, "now": now, "assets": assets,
+              "groups": _groups(config), "thresholds": THRESHOLDS, "theme_color": theme_color}
+
+    def page(path: str, template: str, **context: Any) -> Page:
+        return Page(path, template, {**common, "page_path": path, **context})
+    return page
+
+
+def incidents_by_component(site: Site) -> dict[str, list[Incident]]:
+    """Return each component's incidents, newest first."""
+    found: dict[str, list[Incident]] = {}
+    for incident in site.incidents:
+        for component_id in incident.components:
+            found.setdefault(component_id, []).append(incident)
+    return found
+
+
+def _front(page: PageMaker, config: SiteConfig, site: Site, state: Overview, now: datetime,
+           figures: list[ComponentUptime], by_component: dict[str, list[Incident]]) -> Page:
+    return page("index.html", "index.html", **_index(config, site, state, now),
+                uptime={f.component.id: _bars(config, site, f, now, config.uptime_days,
+                                              by_component.get(f.component.id, []))
+                        for f in figures})
+
+
+def _uptime(page: PageMaker, config: SiteConfig, figures: list[ComponentUptime],
+            found: list[Period]) -> Page:
+    weights = {status.value: 100 * weight for status, weight in config.weights.items()}
+    return page("uptime/index.html", "uptime.html", figures=figures, weights=weights,
+                months=MONTHS_ON_UPTIME_PAGE, periods=found)
+
+
+def _component_page(page: PageMaker, component: Component, config: SiteConfig, site: Site,
+                    state: Overview, now: datetime, figure: ComponentUptime,
+                    mine: list[Incident], total: int) -> Page:
+    return page(f"components/{component.id}/index.html", "component.html",
+                **_component(component, config, site, state, now, mine, total),
+                uptime=_bars(config, site, figure, now, len(figure.days), mine), figure=figure)
+
+
+def shown_incidents(mine: list[Incident], now: datetime, days: int) -> list[Incident]:
+    """Return what a component page can show of the component's incidents (newest first)
+    until the next midnight: the newest of them, and those in its bars' `days`."""
+    since = now - timedelta(days=days + 2)
+    return mine[:COMPONENT_INCIDENTS] + [i for i in mine[COMPONENT_INCIDENTS:]
+                                         if i.end(now) >= since]
+
+
+def clock_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
+                assets: dict[str, str], figures: list[ComponentUptime], theme_color: str,
+                mine: dict[str, tuple[list[Incident], int]], found: list[Period],
+                wanted: set[str]) -> Iterator[Page]:
+    """Yield what a quiet rebuild makes of the pages: the front page, and of the component
+    pages and the uptime page those in `wanted`; `site` holds what the front page shows,
+    `mine` what each component page shows (`shown_incidents`, and how many it has)."""
+    page = _pager(config, state, now, assets, theme_color)
+    yield _front(page, config, site, state, now, figures, incidents_by_component(site))
+    if "uptime/index.html" in wanted:
+        yield _uptime(page, config, figures, found)
+    for figure in figures:
+        component = figure.component
+        if f"components/{component.id}/index.html" in wanted:
+            shown, total = mine.get(component.id, ([], 0))
+            yield _component_page(page, component, config, site, state, now, figure, shown,
+                                  total)
+
+
+def shown_keys(config: SiteConfig, figures: list[ComponentUptime]) -> dict[str, str]:
+    """Return what the clock can change of each component page and of the uptime page, by
+    path: their figures as the built-in theme shows them, or exactly, with templates of the
+    repository's own (which may show anything)."""
+    exact = _templates_overridden(config)
+    found = {f"components/{f.component.id}/index.html": repr(f) if exact else _shown_figures(f)
+             for f in figures}
+    found["uptime/index.html"] = repr(figures) if exact else ";".join(map(_shown_uptime,
+                                                                          figures))
+    return found
 
 
 def _templates_overridden(config: SiteConfig) -> bool:
@@ -411,13 +481,13 @@ def _index(config: SiteConfig, site: Site, state: Overview, now: datetime) -> di
 
 
 def _component(component: Component, config: SiteConfig, site: Site, state: Overview,
-               now: datetime, mine: list[Incident]) -> dict[str, Any]:
+               now: datetime, mine: list[Incident], total: int) -> dict[str, Any]:
     # A bounded page: the newest incidents here, the rest in the history by month.
     incidents = [_incident_view(i, config, now) for i in mine[:COMPONENT_INCIDENTS]]
     maintenances = [_maintenance_view(m, config, now) for m in site.maintenances
                     if component.id in m.components][:COMPONENT_INCIDENTS]
     return {
-        "more": max(0, len(mine) - COMPONENT_INCIDENTS),
+        "more": max(0, total - COMPONENT_INCIDENTS),
         "component": component,
         "status": state.components.get(component.id, ComponentStatus.OPERATIONAL),
         "target": config.target_of(component),

@@ -9,6 +9,7 @@ into prefix sums, so any window costs two binary searches, whatever its length.
 from __future__ import annotations
 
 import bisect
+import copy
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,14 @@ class ComponentTimeline:
         """Nothing is counted after this instant (`now`)."""
         self.basis = hashlib.sha256(repr((segments, excluded, first)).encode()).hexdigest()
         """A digest of all that figures of spans ending by `last` follow from."""
+
+    def counted_until(self, last: float) -> ComponentTimeline:
+        """Return this timeline counting up to `last` instead: the same as one made at
+        `last` if nothing in it was still open at its own end (an ongoing incident, a
+        maintenance under way) and nothing starts in between."""
+        moved = copy.copy(self)
+        moved.last = last
+        return moved
 
     def figure(self, start: float, end: float) -> Figure:
         """Return downtime and counted time in [start, end)."""
@@ -340,12 +349,21 @@ def compute(config: SiteConfig, site: Site, now: datetime,
     With a `memo`, the figures of past days and months (which only a change of incidents,
     maintenance, settings or the date can move) are taken from it when it has them, and put
     in it when it has not: only today, this month and the windows are worked out again."""
-    zone = Midnights(config.timezone)
+    return figures(config, timelines(config, site, now), now, days, memo)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A component's timeline, and the day its monthly record starts."""
+
+    component: Component
+    timeline: ComponentTimeline
+    first: date
+
+
+def timelines(config: SiteConfig, site: Site, now: datetime) -> list[Line]:
+    """Return every component's timeline at `now`."""
     today = now.astimezone(config.timezone).date()
-    tomorrow = today + timedelta(days=1)
-    this_month = date(today.year, today.month, 1)
-    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-    count = days or config.uptime_days
     incidents: dict[str, list[Incident]] = {}
     for incident in site.incidents:
         for component_id in incident.components:
@@ -355,11 +373,24 @@ def compute(config: SiteConfig, site: Site, now: datetime,
         for component_id in item.components:
             maintenances.setdefault(component_id, []).append(item)
     earliest = _earliest(config, site, today)
+    return [Line(component, timeline(config, site, component, now,
+                                     incidents.get(component.id, []),
+                                     maintenances.get(component.id, [])),
+                 min(component.since, today) if component.since else earliest)
+            for component in config.components]
+
+
+def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | None = None,
+            memo: Memo | None = None) -> list[ComponentUptime]:
+    """Return the figures of each component's timeline at `now` (see `compute`)."""
+    zone = Midnights(config.timezone)
+    today = now.astimezone(config.timezone).date()
+    tomorrow = today + timedelta(days=1)
+    this_month = date(today.year, today.month, 1)
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    count = days or config.uptime_days
     result = []
-    for component in config.components:
-        line = timeline(config, site, component, now, incidents.get(component.id, []),
-                        maintenances.get(component.id, []))
-        first = min(component.since, today) if component.since else earliest
+    for component, line, first in ((x.component, x.timeline, x.first) for x in lines):
         past = hashlib.sha256(repr((__version__, line.basis, config.timezone.key, today, count,
                                     first)).encode()).hexdigest()
         kept = memo.get(f"uptime:{past}") if memo is not None else None

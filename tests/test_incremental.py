@@ -18,6 +18,7 @@ from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 
 from statuspage import build as build_module
 from statuspage import cache as cache_module
+from statuspage import quiet as quiet_module
 from statuspage.cache import FORMAT, ParseCache
 from statuspage.config import load_config
 from statuspage.render import Page
@@ -440,3 +441,105 @@ def test_with_templates_of_its_own_component_pages_follow_the_exact_figures(
         assert {"components/chat-api/index.html", "uptime/index.html"} <= set(made)
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
     assert "counted 43207.0 s" in (example / "site/components/chat-api/index.html").read_text()
+
+
+def _full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the list that gets an entry each time a build reads the incident files (a full
+    build; a quiet one does not). Files count as settled at once: a build only trusts file
+    times that are two seconds old, and the files here were just copied."""
+    monkeypatch.setattr(quiet_module, "SETTLED_NS", 0)
+    calls: list[str] = []
+    load = build_module._load
+
+    def recording(*args: object) -> object:
+        calls.append("full")
+        return load(*args)  # type: ignore[arg-type]
+    monkeypatch.setattr(build_module, "_load", recording)
+    return calls
+
+
+def test_a_rebuild_when_only_the_clock_moved_remakes_only_what_the_clock_moves(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()  # nothing ongoing
+    # A component without incidents: its feeds have no entry, so their time is the build's.
+    settings = example / "statuspage.yaml"
+    settings.write_text(settings.read_text().replace(
+        "components:\n", "components:\n  - id: fax\n    name: Fax gateway\n", 1))
+    full = _full_builds(monkeypatch)
+    build(example, "2026-11-24 12:00:00 +08:00")
+    page = example / "site/incidents/2026-11-20-chat-api-errors/index.html"
+    feed = (example / "site/components/fax/history.atom").read_bytes()
+    before = page.stat().st_mtime_ns
+    full.clear()
+    made = _rendered(monkeypatch)
+    build(example, "2026-11-24 12:00:07 +08:00")
+    assert full == []
+    empty = [f.parent.relative_to(example / "site").as_posix() for f in
+             (example / "site/components").glob("*/history.atom") if b"<entry>" not in
+             f.read_bytes()]
+    assert "components/fax" in empty
+    assert set(made) == {"index.html", *(f"{c}/history.{kind}" for c in empty
+                                         for kind in ("atom", "rss"))}
+    assert page.stat().st_mtime_ns == before
+    assert (example / "site/components/fax/history.atom").read_bytes() != feed
+    assert tree(example / "site") == clean_build(example, tmp_path, "2026-11-24 12:00:07 +08:00")
+
+
+def test_quiet_rebuilds_stop_where_anything_but_the_clock_would_change(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    full = _full_builds(monkeypatch)
+    # (time, quiet?): midnight; the maintenance window opening at 02:00 and closing at 04:00
+    # (no rebuild is quiet while it is under way); None where either may be right (the
+    # figures shown may have moved in an hour).
+    steps = [("2026-11-30 23:00:00 +08:00", False), ("2026-11-30 23:59:59 +08:00", True),
+             ("2026-12-01 00:00:01 +08:00", False), ("2026-12-01 01:59:59 +08:00", None),
+             ("2026-12-01 02:00:01 +08:00", False), ("2026-12-01 02:00:09 +08:00", False),
+             ("2026-12-01 04:30:00 +08:00", False), ("2026-12-01 04:30:05 +08:00", True),
+             ("2026-12-01 04:29:00 +08:00", False)]  # back in time: built in full
+    for now, quiet in steps:
+        full.clear()
+        build(example, now)
+        if quiet is not None:
+            assert (full == []) == quiet, now
+        assert tree(example / "site") == clean_build(example, tmp_path, now), now
+
+
+@pytest.mark.parametrize("change", ["incident", "settings", "template", "commit"])
+def test_any_change_of_input_makes_a_full_build(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+
+    def git(*args: str) -> None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-20T00:00:00Z",
+               "GIT_COMMITTER_DATE": "2026-11-20T00:00:00Z", "GIT_AUTHOR_NAME": "t",
+               "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+               "GIT_COMMITTER_EMAIL": "t@example.com"}
+        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "incidents")
+    git("commit", "-qm", "incidents")
+    full = _full_builds(monkeypatch)
+    build(example)
+    build(example, "2026-11-24 12:00:03 +08:00")
+    assert full == ["full"]  # the second was quiet
+    full.clear()
+    if change == "incident":
+        incident = example / "incidents/2026-11-20-chat-api-errors.md"
+        incident.write_text(incident.read_text() + "\nOne more line.\n")
+    elif change == "settings":
+        settings = example / "statuspage.yaml"
+        settings.write_text(settings.read_text().replace("name: Chat API", "name: Chat", 1))
+    elif change == "template":
+        (example / "templates").mkdir()
+        (example / "templates/404.html").write_text("gone\n")
+    else:  # what git says of the maintenance changes, though no file does
+        git("add", "-A")
+        git("commit", "-qm", "the rest")
+    build(example, "2026-11-24 12:00:07 +08:00")
+    assert full == ["full"]
+    clean = tmp_path / "clean"  # with its history
+    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
+    build(clean, "2026-11-24 12:00:07 +08:00")
+    assert tree(example / "site") == tree(clean / "site")

@@ -1,0 +1,170 @@
+"""Quiet rebuilds: what a build keeps so that the next one, if nothing has changed but the
+clock, can make only what the clock moves.
+
+A build with no input changed (no file under incidents/, no setting, template or logo, no git
+commit, the same package) still differs from the last one: the front page says when it was
+made, and today's uptime keeps growing. Until the next instant at which anything else would
+change (the horizon: midnight, or the next time written in any file, such as an update or a
+maintenance window), every other page, feed and API file is the same as the last build's.
+A quiet rebuild remakes the front page, `api/uptime.json`, the badges, any feed with no entry
+(whose time is the build's), and the component pages and uptime page whose figures, as shown,
+have moved (a budget left to a tenth of a minute moves every hour or two); it links every
+other file from the last build. If anything is not exactly as it was, the full build runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import (
+    SETTLED_NS,
+    fingerprint,
+    quiet_path,
+    read_signed,
+    secret,
+    toolchain,
+    write_signed,
+)
+from .config import SiteConfig
+from .errors import Problem
+from .load import Found
+from .model import Incident, Site
+from .revisions import Revisions
+from .sla import Period
+from .status import Overview
+from .uptime import Line, Midnights
+
+FORMAT = 1
+
+
+@dataclass
+class Snapshot:
+    """What a build leaves for a quiet rebuild."""
+
+    inputs: str
+    """A digest of every input but the clock and git (see `inputs`)."""
+    git: str | None
+    """The commit checked out, where git history shows on the site (maintenance)."""
+    now: datetime
+    horizon: datetime
+    """The first instant after `now` at which anything but the clock's outputs changes."""
+    site: Site
+    """The incidents the front page can show (the bars' days), and all maintenance."""
+    mine: dict[str, tuple[list[Incident], int]]
+    """What each component page can show of its incidents, and how many it has."""
+    periods: list[Period]
+    """The response and resolution records of the uptime page."""
+    state: Overview
+    lines: list[Line]
+    """Each component's uptime timeline."""
+    past: dict[str, Any]
+    """Figures of past days and months, as `uptime.figures` keeps them."""
+    shown: dict[str, str]
+    """What the clock can change of the component pages and the uptime page."""
+    feeds: list[tuple[str, str, dict[str, Any]]]
+    """Feeds with no entry (path, template, context but the settings and time)."""
+    assets: dict[str, str]
+    colour: str
+    common: str
+    """The fingerprint the last build's pages were made with."""
+    problems: list[Problem]
+    days: int
+    files: list[str] = field(default_factory=list)
+    """Every file of the output."""
+    output: str = ""
+    """The identity of the output folder the build made."""
+    format: int = FORMAT
+
+
+class Kept(dict[str, Any]):
+    """Past uptime figures, as `uptime.figures` reads and adds them."""
+
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+def inputs(config: SiteConfig, found: list[Found], templates: str) -> tuple[str, bool]:
+    """Return a digest of every input of a build but the clock and git, and whether it can
+    be trusted: a file changed within the file system's clock tick before now could change
+    again and keep its status."""
+    started = time.time_ns() - SETTLED_NS
+    files = [(f.relative, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+             for f in found for s in [f.status]]
+    settled = all(max(f[4], f[5]) < started for f in files)
+    logo: object = None
+    if config.logo is not None:
+        try:
+            s = config.logo.stat()
+            logo = (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+            settled = settled and max(s.st_mtime_ns, s.st_ctime_ns) < started
+        except OSError:
+            logo = "missing"
+    digest = fingerprint(__version__, toolchain(), config, templates, logo, files)
+    return digest, settled
+
+
+def git_head(root: Path) -> str:
+    """Return the commit checked out in `root` ('' outside git)."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def horizon(config: SiteConfig, site: Site, state: Overview, now: datetime,
+            revisions: dict[str, Revisions]) -> datetime | None:
+    """Return the first instant after `now` at which a page, feed or API file can change
+    other than through the clock's own outputs; None if one changes all the time (an
+    incident ongoing, maintenance under way) or if nothing has happened yet (the API's
+    times are the build's then)."""
+    if state.ongoing or state.active or not any(i.started <= now for i in site.incidents):
+        return None
+    zone = config.timezone
+    midnight = Midnights(zone)(now.astimezone(zone).date() + timedelta(days=1))
+    moments: list[datetime] = [datetime.fromtimestamp(midnight, zone)]
+    for incident in site.incidents:
+        moments.append(incident.started)
+        moments += [update.at for update in incident.updates]
+        moments += [step.at for steps in incident.components.values() for step in steps]
+        if incident.postmortem is not None and incident.postmortem.published is not None:
+            moments.append(incident.postmortem.published)
+    for item in site.maintenances:
+        moments += [item.scheduled, item.until, *(update.at for update in item.updates)]
+    for known in revisions.values():
+        moments += [t for t in (known.committed, known.first) if t is not None]
+    return min(t for t in moments if t > now)
+
+
+def shown_on_front(site: Site, now: datetime, days: int) -> Site:
+    """Return the incidents whose impact reaches into the last `days` days (and a margin),
+    all that the front page can show before the next midnight, and all maintenance."""
+    since = now - timedelta(days=days + 2)
+    return Site(tuple(i for i in site.incidents if i.end(now) >= since), site.maintenances)
+
+
+def load(config: SiteConfig, out: Path) -> Snapshot | None:
+    """Return the snapshot the last build into `out` left, if it is ours and whole."""
+    path, key = quiet_path(config.root, out), secret()
+    if path is None or key is None:
+        return None
+    found = read_signed(key, path)
+    if found is None or not isinstance(found[1], Snapshot) or found[1].format != FORMAT:
+        return None
+    return found[1]
+
+
+def save(config: SiteConfig, out: Path, snapshot: Snapshot | None) -> None:
+    """Keep the snapshot for the next build into `out` (None: forget the last one)."""
+    path, key = quiet_path(config.root, out), secret()
+    if path is None or key is None:
+        return
+    if snapshot is None or not write_signed(key, path, snapshot):
+        path.unlink(missing_ok=True)
