@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
-from xml.sax.saxutils import escape
 
 from .bars import percent
 from .model import ComponentStatus, Impact
@@ -44,7 +44,9 @@ def _width(text: str) -> int:
 def svg(label: str, message: str, colour: str) -> bytes:
     """Return a flat two-part badge; its title and aria-label say the same as its text."""
     left, right = _width(label) + 12, _width(message) + 12
-    spoken = escape(f"{label}: {message}", {'"': "&quot;"})
+    shown_label, shown_message = html.escape(label, quote=False), html.escape(message,
+                                                                              quote=False)
+    spoken = f"{shown_label}: {shown_message}".replace('"', "&quot;")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + right}" height="20" '
         f'role="img" aria-label="{spoken}"><title>{spoken}</title>'
@@ -52,8 +54,8 @@ def svg(label: str, message: str, colour: str) -> bytes:
         f'<rect x="{left}" width="{right}" height="20" fill="{colour}"/>'
         f'<g fill="#fff" text-anchor="middle" '
         f'font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
-        f'<text x="{left / 2:g}" y="14">{escape(label)}</text>'
-        f'<text x="{left + right / 2:g}" y="14">{escape(message)}</text></g></svg>\n'
+        f'<text x="{left / 2:g}" y="14">{shown_label}</text>'
+        f'<text x="{left + right / 2:g}" y="14">{shown_message}</text></g></svg>\n'
     ).encode()
 
 

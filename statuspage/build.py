@@ -6,6 +6,7 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +23,15 @@ import jinja2
 from . import __version__, quiet, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
-from .cache import PageReuse, ParseCache, fingerprint, prune_spares, spare_site, toolchain
+from .cache import (
+    CompiledTemplates,
+    PageReuse,
+    ParseCache,
+    fingerprint,
+    prune_spares,
+    spare_site,
+    toolchain,
+)
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
@@ -212,9 +221,9 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
     if snapshot is None or not settled:
         quiet.save(config, out, None)
     else:
-        quiet.save(config, out, replace(snapshot, inputs=digest, problems=problems,
-                                        files=sorted(writer.files),
-                                        output=identity(out / MARKER)))
+        head, body = snapshot
+        quiet.save(config, out, replace(head, inputs=digest, output=identity(out / MARKER)),
+                   replace(body, problems=problems, files=sorted(writer.files)))
     return BuildResult(out, writer.count, problems)
 
 
@@ -243,31 +252,34 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
         check_output(out, [config.root, config.incidents_dir, config.templates_dir])
     except OutputRefused:
         return None
+    body = quiet.load_body(config, out, snapshot)
+    if body is None:
+        return None
     lines = [replace(line, timeline=line.timeline.counted_until(now.timestamp()))
-             for line in snapshot.lines]
-    figures = uptime.figures(config, lines, now, snapshot.days, quiet.Kept(snapshot.past))
+             for line in body.lines]
+    figures = uptime.figures(config, lines, now, body.days, quiet.Kept(body.past))
     shown = shown_keys(config, figures)
     moved = {path for path, key in shown.items() if snapshot.shown.get(path) != key}
     env = _environment(config, translations(config.language), templates)
-    made = list(clock_pages(config, snapshot.site, snapshot.state, now, snapshot.assets,
-                            figures, snapshot.colour, snapshot.mine, snapshot.periods, moved))
+    made = list(clock_pages(config, body.site, body.state, now, body.assets, figures,
+                            body.colour, body.mine, body.periods, moved))
     made += [Page(path, template, {**context, "config": config, "updated": now})
-             for path, template, context in snapshot.feeds]
+             for path, template, context in body.feeds]
     spare = spare_site(config.root, out)
     writer = SiteWriter(out, spare)
     try:
-        for path, content in _clock_files(config, snapshot.state, now, figures):
+        for path, content in _clock_files(config, body.state, now, figures):
             writer.write(path, content)
         _made, problem = _make_pages(made, env, writer, config)
         if problem is not None:
             raise BuildFailed([problem])
-        for path in snapshot.files:
+        for path in body.files:
             if path not in writer.files and not writer.reuse(path):
                 writer.abort()
                 return None
         # Pages made again here are made again by the next full build too (their keys
         # would need every input of theirs, which a quiet rebuild does not read).
-        reuse = PageReuse(config.root, writer, snapshot.common)
+        reuse = PageReuse(config.root, writer, body.common)
         reuse.new = {path: key for path, key in reuse.old.items() if path not in moved}
         _finish(writer, reuse, spare)
     except BaseException:
@@ -275,12 +287,12 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
         raise
     quiet.save(config, out, replace(snapshot, now=now, shown=shown,
                                     output=identity(out / MARKER)))
-    return BuildResult(out, writer.count, snapshot.problems)
+    return BuildResult(out, writer.count, body.problems)
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
                 sources: dict[str, str], changed: int, cache: ParseCache, templates: str,
-                ) -> tuple[PageReuse, quiet.Snapshot | None]:
+                ) -> tuple[PageReuse, tuple[quiet.Snapshot, quiet.Body] | None]:
     """Make every file of the site; return the page keys, and what a quiet rebuild needs
     (None if no rebuild can be quiet, as while an incident is ongoing)."""
     assets: dict[str, str] = {}
@@ -368,15 +380,17 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     until = quiet.horizon(config, site, state, now, revisions)
     if until is None:
         return reuse, None
-    return reuse, quiet.Snapshot(
+    head = quiet.Snapshot(
         inputs="", git=quiet.git_head(config.root) if site.maintenances else None, now=now,
-        horizon=until, site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
+        horizon=until, shown=shown_keys(config, figures), output="")
+    return reuse, (head, quiet.Body(
+        site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
         mine={cid: (shown_incidents(found, now, days), len(found))
               for cid, found in incidents_by_component(site).items()},
         periods=periods(config, site.incidents, now), state=state, lines=lines,
         past={key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}},
-        shown=shown_keys(config, figures), feeds=live_feeds, assets=assets, colour=colour,
-        common=reuse.common, problems=[], days=days)
+        feeds=live_feeds, assets=assets, colour=colour, common=reuse.common, problems=[],
+        days=days, files=[]))
 
 
 @dataclass(frozen=True)
@@ -489,7 +503,9 @@ def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Env
     key = fingerprint(config, config.language, templates)
     if key not in _ENVIRONMENT:
         _ENVIRONMENT.clear()
-        _ENVIRONMENT[key] = make_environment(config, catalog)
+        compiled = CompiledTemplates(config.root, fingerprint(
+            key, __version__, toolchain(), sys.version))
+        _ENVIRONMENT[key] = make_environment(config, catalog, compiled)
     return _ENVIRONMENT[key]
 
 

@@ -22,6 +22,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
+
 from .write import MARKER, identity
 
 FOLDER = ".statuspage-cache"
@@ -91,6 +94,7 @@ def drop_spare(spare: Path) -> None:
     key = spare.name.removeprefix('site-')
     spare.with_name(f"pages-{key}.json").unlink(missing_ok=True)
     spare.with_name(f"quiet-{key}.pickle").unlink(missing_ok=True)
+    spare.with_name(f"quiet-{key}.body.pickle").unlink(missing_ok=True)
 
 
 def secret() -> bytes | None:
@@ -242,7 +246,7 @@ class ParseCache:
 
     def _write(self, path: Path, content: dict[str, Any]) -> bool:
         assert self.secret is not None
-        return write_signed(self.secret, path, content)
+        return bool(write_signed(self.secret, path, content))
 
 
 def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
@@ -266,16 +270,57 @@ def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
             gc.enable()
 
 
-def write_signed(secret: bytes, path: Path, content: Any) -> bool:
-    """Write `content` pickled and signed, atomically; False if it can't be."""
+def write_signed(secret: bytes, path: Path, content: Any) -> bytes:
+    """Write `content` pickled and signed, atomically; return the signature, or b"" if it
+    can't be written."""
     try:
         payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        signature = hmac.digest(secret, payload, "sha256")
         temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        temporary.write_bytes(hmac.digest(secret, payload, "sha256") + payload)
+        temporary.write_bytes(signature + payload)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError):
-        return False
-    return True
+        return b""
+    return signature
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept from one build to the next in the repository's cache folder.
+
+    Compiled code runs when it is loaded, so each one is signed like the cache (a file that
+    someone else put there is ignored). Jinja folds filters of fixed values into the code, and
+    those depend on the site's language and settings: the folder is named by a digest of
+    every setting, every template and the versions (`key`), so any change starts a new one
+    and the old ones are removed. Jinja itself checks each against its template's source.
+    Where nothing can be written, templates are compiled as if there were no cache."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.secret = secret()
+        parent = cache_folder(root)
+        self.folder = None if parent is None or self.secret is None \
+            else parent / f"templates-{key[:24]}"
+        if self.folder is None or self.folder.is_dir():
+            return
+        try:
+            self.folder.mkdir()
+        except OSError:
+            self.folder = None
+            return
+        for other in parent.glob("templates-*") if parent is not None else ():
+            if other != self.folder:
+                shutil.rmtree(other, ignore_errors=True)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.folder is None or self.secret is None:
+            return
+        found = read_signed(self.secret, self.folder / f"{bucket.key}.pickle")
+        if found is not None and isinstance(found[1], bytes):
+            bucket.bytecode_from_string(found[1])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.folder is not None and self.secret is not None:
+            write_signed(self.secret, self.folder / f"{bucket.key}.pickle",
+                         bucket.bytecode_to_string())
 
 
 class PageReuse:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
 from markupsafe import Markup, escape
 
 from .config import SiteConfig
@@ -165,6 +164,8 @@ def feed_updated(entries: Sequence[Entry], fallback: datetime) -> datetime:
 def calendar(config: SiteConfig, maintenances: Iterable[Maintenance], now: datetime,
              revisions: dict[str, Revisions], _: Gettext) -> bytes:
     """Return maintenance.ics: one VEVENT per maintenance window, times in UTC."""
+    from icalendar import Calendar, Event  # only here: most builds keep the last calendar
+
     host = urlsplit(config.url).hostname or "statuspage"
     cal = Calendar()
     cal.add("prodid", "-//statuspage//maintenance//EN")

@@ -7,10 +7,13 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -84,6 +87,9 @@ def _headings(shift: int) -> Callable[[StateCore], None]:
 
 
 def _markdown(shift: int) -> MarkdownIt:
+    # Imported only here: a build that parses nothing (all cached) does not pay for it.
+    from markdown_it import MarkdownIt
+
     # Raw HTML is let through to the sanitiser, which keeps what is safe (<details>, <kbd>…)
     # rather than showing the tags as text.
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,17 +43,10 @@ from .uptime import Line, Midnights
 FORMAT = 1
 
 
-@dataclass
-class Snapshot:
-    """What a build leaves for a quiet rebuild."""
+@dataclass(frozen=True)
+class Body:
+    """What a quiet rebuild makes its files from; written once, by the full build."""
 
-    inputs: str
-    """A digest of every input but the clock and git (see `inputs`)."""
-    git: str | None
-    """The commit checked out, where git history shows on the site (maintenance)."""
-    now: datetime
-    horizon: datetime
-    """The first instant after `now` at which anything but the clock's outputs changes."""
     site: Site
     """The incidents the front page can show (the bars' days), and all maintenance."""
     mine: dict[str, tuple[list[Incident], int]]
@@ -65,8 +58,6 @@ class Snapshot:
     """Each component's uptime timeline."""
     past: dict[str, Any]
     """Figures of past days and months, as `uptime.figures` keeps them."""
-    shown: dict[str, str]
-    """What the clock can change of the component pages and the uptime page."""
     feeds: list[tuple[str, str, dict[str, Any]]]
     """Feeds with no entry (path, template, context but the settings and time)."""
     assets: dict[str, str]
@@ -75,10 +66,27 @@ class Snapshot:
     """The fingerprint the last build's pages were made with."""
     problems: list[Problem]
     days: int
-    files: list[str] = field(default_factory=list)
+    files: list[str]
     """Every file of the output."""
-    output: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What tells whether the next build may be quiet; rewritten by every build."""
+
+    inputs: str
+    """A digest of every input but the clock and git (see `inputs`)."""
+    git: str | None
+    """The commit checked out, where git history shows on the site (maintenance)."""
+    now: datetime
+    horizon: datetime
+    """The first instant after `now` at which anything but the clock's outputs changes."""
+    shown: dict[str, str]
+    """What the clock can change of the component pages and the uptime page."""
+    output: str
     """The identity of the output folder the build made."""
+    body: bytes = b""
+    """The signature of the body that goes with it."""
     format: int = FORMAT
 
 
@@ -150,21 +158,43 @@ def shown_on_front(site: Site, now: datetime, days: int) -> Site:
     return Site(tuple(i for i in site.incidents if i.end(now) >= since), site.maintenances)
 
 
+def _paths(config: SiteConfig, out: Path) -> tuple[Path, Path] | None:
+    head = quiet_path(config.root, out)
+    return None if head is None else (head, head.with_name(head.stem + ".body.pickle"))
+
+
 def load(config: SiteConfig, out: Path) -> Snapshot | None:
     """Return the snapshot the last build into `out` left, if it is ours and whole."""
-    path, key = quiet_path(config.root, out), secret()
-    if path is None or key is None:
+    paths, key = _paths(config, out), secret()
+    if paths is None or key is None:
         return None
-    found = read_signed(key, path)
+    found = read_signed(key, paths[0])
     if found is None or not isinstance(found[1], Snapshot) or found[1].format != FORMAT:
         return None
     return found[1]
 
 
-def save(config: SiteConfig, out: Path, snapshot: Snapshot | None) -> None:
-    """Keep the snapshot for the next build into `out` (None: forget the last one)."""
-    path, key = quiet_path(config.root, out), secret()
-    if path is None or key is None:
+def load_body(config: SiteConfig, out: Path, snapshot: Snapshot) -> Body | None:
+    """Return the body that goes with the snapshot, if it is there and whole."""
+    paths, key = _paths(config, out), secret()
+    if paths is None or key is None:
+        return None
+    found = read_signed(key, paths[1])
+    if found is None or found[0] != snapshot.body or not isinstance(found[1], Body):
+        return None
+    return found[1]
+
+
+def save(config: SiteConfig, out: Path, snapshot: Snapshot | None,
+         body: Body | None = None) -> None:
+    """Keep the snapshot for the next build into `out`, with a new body if one is given
+    (else with the last one); None forgets the last snapshot."""
+    paths, key = _paths(config, out), secret()
+    if paths is None or key is None:
         return
-    if snapshot is None or not write_signed(key, path, snapshot):
-        path.unlink(missing_ok=True)
+    head, rest = paths
+    if body is not None and snapshot is not None:
+        signature = write_signed(key, rest, body)
+        snapshot = replace(snapshot, body=signature) if signature else None
+    if snapshot is None or not write_signed(key, head, snapshot):
+        head.unlink(missing_ok=True)

@@ -89,9 +89,10 @@ class Page:
         return "../" * depth
 
 
-def make_environment(config: SiteConfig,
-                     catalog: gettext.NullTranslations | None = None) -> jinja2.Environment:
-    """Return the Jinja environment: the repository's templates override the theme's."""
+def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | None = None,
+                     compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """Return the Jinja environment: the repository's templates override the theme's;
+    `compiled` keeps compiled templates from one build to the next."""
     builtin = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = []
     own = _own_templates(config)
@@ -107,6 +108,7 @@ def make_environment(config: SiteConfig,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=compiled,
     )
     catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]

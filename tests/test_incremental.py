@@ -543,3 +543,30 @@ def test_any_change_of_input_makes_a_full_build(
     shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
     build(clean, "2026-11-24 12:00:07 +08:00")
     assert tree(example / "site") == tree(clean / "site")
+
+
+def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each build as a new process would: no environment kept in memory.
+    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
+    build(example)
+    folders = list((example / ".statuspage-cache").glob("templates-*"))
+    assert len(folders) == 1 and list(folders[0].iterdir())
+    # Jinja folds filters of fixed values (labels, months) into compiled code, in the
+    # site's language: a change of language must not be served the English code.
+    settings = example / "statuspage.yaml"
+    settings.write_text(settings.read_text().replace("language: en", "language: zh-CN"))
+    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
+    build(example)
+    assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
+    assert [f.name for f in (example / ".statuspage-cache").glob("templates-*")] != \
+        [f.name for f in folders]
+    # Compiled code that this machine did not sign is never loaded.
+    marker = tmp_path / "forged-template-was-loaded"
+    for compiled in next((example / ".statuspage-cache").glob("templates-*")).iterdir():
+        compiled.write_bytes(b"\0" * 32 + pickle.dumps(_Payload(marker)))
+    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    build(example)
+    assert not marker.exists()
+    assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
