@@ -40,7 +40,7 @@ from .sla import Period
 from .status import Overview
 from .uptime import Line, Midnights
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
