@@ -261,8 +261,10 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
     shown = shown_keys(config, figures)
     moved = {path for path, key in shown.items() if snapshot.shown.get(path) != key}
     env = _environment(config, translations(config.language), templates)
+    mine = body.incidents_of(f.component.id for f in figures
+                             if f"components/{f.component.id}/index.html" in moved)
     made = list(clock_pages(config, body.site, body.state, now, body.assets, figures,
-                            body.colour, body.mine, body.periods, moved))
+                            body.colour, mine, body.periods, moved))
     made += [Page(path, template, {**context, "config": config, "updated": now})
              for path, template, context in body.feeds]
     spare = spare_site(config.root, out)
@@ -385,7 +387,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         horizon=until, shown=shown_keys(config, figures), output="")
     return reuse, (head, quiet.Body(
         site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
-        mine={cid: (shown_incidents(found, now, days), len(found))
+        mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
               for cid, found in incidents_by_component(site).items()},
         periods=periods(config, site.incidents, now), state=state, lines=lines,
         past={key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}},

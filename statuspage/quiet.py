@@ -14,8 +14,10 @@ other file from the last build. If anything is not exactly as it was, the full b
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +42,7 @@ from .sla import Period
 from .status import Overview
 from .uptime import Line, Midnights
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ class Body:
 
     site: Site
     """The incidents the front page can show (the bars' days), and all maintenance."""
-    mine: dict[str, tuple[list[Incident], int]]
-    """What each component page can show of its incidents, and how many it has."""
+    mine: dict[str, bytes]
+    """What each component page can show of its incidents, and how many it has, pickled
+    apart: only the pages whose figures moved need theirs (`incidents_of`)."""
     periods: list[Period]
     """The response and resolution records of the uptime page."""
     state: Overview
@@ -68,6 +71,15 @@ class Body:
     days: int
     files: list[str]
     """Every file of the output."""
+
+    def incidents_of(self, components: Iterable[str]) -> dict[str, tuple[list[Incident], int]]:
+        """Return what the pages of these components show of their incidents."""
+        return {cid: pickle.loads(self.mine[cid]) for cid in components if cid in self.mine}
+
+
+def kept_incidents(mine: list[Incident], total: int) -> bytes:
+    """Return a component's incidents as `Body.mine` keeps them."""
+    return pickle.dumps((mine, total), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from . import __version__
@@ -253,9 +253,9 @@ def _incident_pieces(incident: Incident, steps: Sequence[StatusStep],
             for step, moment, following in zip(steps, moments, [*moments[1:], end], strict=True)]
 
 
-@dataclass(frozen=True)
-class Day:
-    """One day of a component's history."""
+class Day(NamedTuple):
+    """One day of a component's history (a tuple: a year of them for each component is
+    made, and kept, at every build)."""
 
     date: date
     figure: Figure
