@@ -316,7 +316,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     days = max(config.uptime_days, YEAR)
     lines = uptime.timelines(config, site, now)
     figures = uptime.figures(config, lines, now, days, memo=cache)
-    cache.save()
+    past = {key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}}
+    cache.close()
     revisions = _revisions(config, site)
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
@@ -390,7 +391,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
               for cid, found in incidents_by_component(site).items()},
         periods=periods(config, site.incidents, now), state=state, lines=lines,
-        past={key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}},
+        past=past,
         feeds=live_feeds, assets=assets, colour=colour, common=reuse.common, problems=[],
         days=days, files=[]))
 
