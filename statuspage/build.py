@@ -94,6 +94,9 @@ def _parse_files(config: SiteConfig, files: list[tuple[Path, str]],
             found.append((None, problems))
             continue
         parsed, more = parse_document(document, config, md)
+        # The cache keeps what later steps read of the file (its front matter, for line
+        # numbers), not its text: a third less to load at every rebuild.
+        parsed = replace(parsed, document=replace(parsed.document, body=""))
         found.append((parsed, problems + more))
     return found
 
@@ -223,7 +226,7 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
     else:
         head, body = snapshot
         quiet.save(config, out, replace(head, inputs=digest, output=identity(out / MARKER)),
-                   replace(body, problems=problems, files=sorted(writer.files)))
+                   body(problems, sorted(writer.files)))
     return BuildResult(out, writer.count, problems)
 
 
@@ -292,9 +295,14 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
     return BuildResult(out, writer.count, body.problems)
 
 
+_Quiet = tuple[quiet.Snapshot, Callable[[list[Problem], list[str]], quiet.Body]]
+"""What a quiet rebuild needs: the snapshot's head, and what makes its body (given the
+build's warnings and files)."""
+
+
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
                 sources: dict[str, str], changed: int, cache: ParseCache, templates: str,
-                ) -> tuple[PageReuse, tuple[quiet.Snapshot, quiet.Body] | None]:
+                ) -> tuple[PageReuse, _Quiet | None]:
     """Make every file of the site; return the page keys, and what a quiet rebuild needs
     (None if no rebuild can be quiet, as while an incident is ongoing)."""
     assets: dict[str, str] = {}
@@ -386,14 +394,17 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     head = quiet.Snapshot(
         inputs="", git=quiet.git_head(config.root) if site.maintenances else None, now=now,
         horizon=until, shown=shown_keys(config, figures), output="")
-    return reuse, (head, quiet.Body(
-        site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
-        mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
-              for cid, found in incidents_by_component(site).items()},
-        periods=periods(config, site.incidents, now), state=state, lines=lines,
-        past=past,
-        feeds=live_feeds, assets=assets, colour=colour, common=reuse.common, problems=[],
-        days=days, files=[]))
+
+    def body(problems: list[Problem], files: list[str]) -> quiet.Body:
+        """Return the rest, worked out only if the files are settled enough to keep it."""
+        return quiet.Body(
+            site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
+            mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
+                  for cid, found in incidents_by_component(site).items()},
+            periods=periods(config, site.incidents, now), state=state, lines=lines,
+            past=past, feeds=live_feeds, assets=assets, colour=colour, common=reuse.common,
+            problems=problems, days=days, files=files)
+    return reuse, (head, body)
 
 
 @dataclass(frozen=True)
