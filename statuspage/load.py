@@ -59,7 +59,8 @@ class YamlData:
 class Document:
     """One Markdown file with YAML front matter, split but not interpreted."""
 
-    path: Path
+    path: str
+    """The file on disk (a string: a build loads ten thousand of these from its cache)."""
     shown: str
     front: YamlData
     body: str
@@ -215,7 +216,7 @@ def split_front_matter(text: str, shown: str) -> tuple[Document | None, list[Pro
         ))
         return None, problems
     body = "\n".join(lines[index + 1:])
-    return Document(Path(), shown, front, body, index + 2), problems
+    return Document("", shown, front, body, index + 2), problems
 
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
@@ -225,7 +226,8 @@ def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem
         return None, problems
     document, more = split_front_matter(text, shown)
     if document is not None:
-        document = Document(path, shown, document.front, document.body, document.body_line)
+        document = Document(str(path), shown, document.front, document.body,
+                            document.body_line)
     return document, problems + more
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 from .config import HTML_TAG, SiteConfig, check_keys, suggest
@@ -174,9 +175,9 @@ def parse_document(
 ) -> tuple[Parsed, list[Problem]]:
     """Return what the document describes, with every problem found in it alone."""
     problems: list[Problem] = []
-    name = doc.path.name
+    name = PurePath(doc.path).name
     is_postmortem = name.endswith(POSTMORTEM_SUFFIX)
-    slug = name[: -len(POSTMORTEM_SUFFIX)] if is_postmortem else doc.path.stem
+    slug = name[: -len(POSTMORTEM_SUFFIX)] if is_postmortem else PurePath(name).stem
     if not SLUG.match(slug):
         problems.append(error(Location(doc.shown, 1), f"file name '{name}' can't be used in a URL: "
                                                       "use letters, digits, '-', '_' and '.'"))

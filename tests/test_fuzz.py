@@ -56,7 +56,7 @@ def parse(text: str, name: str) -> list[Problem]:
     if split is None:
         assert problems and all(p.is_error for p in problems)
         return problems
-    found = Document(path, split.shown, split.front, split.body, split.body_line)
+    found = Document(str(path), split.shown, split.front, split.body, split.body_line)
     parsed, more = parse_document(found, CONFIG, RENDERER)
     _site, checked = assemble([(parsed, problems + more)], NOW, set())
     # A broken draft reports warnings (by design) and publishes nothing.
