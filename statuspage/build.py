@@ -7,6 +7,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -190,16 +191,18 @@ def rare_collections() -> Iterator[None]:
 def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     """Build the site into `out`; raise BuildFailed (leaving `out` untouched) on any error."""
     with rare_collections():
+        scanned = time.time_ns()
         files = scan_documents(config.incidents_dir)
         if files is not None:
             done = _quiet_build(config, out, now, files)
             if done is not None:
                 return done
-        return _build(config, out, now, files)
+        return _build(config, out, now, files, scanned)
 
 
 def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | None,
-           ) -> BuildResult:
+           scanned: int) -> BuildResult:
+    """Build in full from the `files` found (None: too many) at `scanned` (ns)."""
     site, problems, sources, changed, cache = _load(config, now, files)
     if any(p.is_error for p in problems):
         cache.save()
@@ -220,7 +223,7 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
         writer.abort()
         raise
     assert files is not None
-    digest, settled = quiet.inputs(config, files, templates)
+    digest, settled = quiet.inputs(config, files, templates, scanned)
     if snapshot is None or not settled:
         quiet.save(config, out, None)
     else:
@@ -248,7 +251,7 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
             or identity(out / MARKER) != snapshot.output:
         return None
     templates = _templates_fingerprint(config)
-    if quiet.inputs(config, files, templates)[0] != snapshot.inputs or (
+    if quiet.inputs(config, files, templates, time.time_ns())[0] != snapshot.inputs or (
             snapshot.git is not None and quiet.git_head(config.root) != snapshot.git):
         return None
     try:

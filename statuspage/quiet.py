@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import pickle
 import subprocess
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -109,11 +108,12 @@ class Kept(dict[str, Any]):
         self[key] = value
 
 
-def inputs(config: SiteConfig, found: list[Found], templates: str) -> tuple[str, bool]:
-    """Return a digest of every input of a build but the clock and git, and whether it can
-    be trusted: a file changed within the file system's clock tick before now could change
-    again and keep its status."""
-    started = time.time_ns() - SETTLED_NS
+def inputs(config: SiteConfig, found: list[Found], templates: str,
+           scanned: int) -> tuple[str, bool]:
+    """Return a digest of every input of a build but the clock and git (the files as found
+    at `scanned`, in ns), and whether it can be trusted: a file changed within the file
+    system's clock tick before it was found could change again and keep its status."""
+    started = scanned - SETTLED_NS
     files = [(f.relative, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
              for f in found for s in [f.status]]
     settled = all(max(f[4], f[5]) < started for f in files)

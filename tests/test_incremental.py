@@ -443,11 +443,12 @@ def test_with_templates_of_its_own_component_pages_follow_the_exact_figures(
     assert "counted 43207.0 s" in (example / "site/components/chat-api/index.html").read_text()
 
 
-def _full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _full_builds(monkeypatch: pytest.MonkeyPatch, settled: bool = True) -> list[str]:
     """Return the list that gets an entry each time a build reads the incident files (a full
-    build; a quiet one does not). Files count as settled at once: a build only trusts file
-    times that are two seconds old, and the files here were just copied."""
-    monkeypatch.setattr(quiet_module, "SETTLED_NS", 0)
+    build; a quiet one does not). If `settled`, files count as settled at once (a build only
+    trusts file times that are two seconds old, and the files here were just copied)."""
+    if settled:
+        monkeypatch.setattr(quiet_module, "SETTLED_NS", 0)
     calls: list[str] = []
     load = build_module._load
 
@@ -570,3 +571,18 @@ def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here
     build(example)
     assert not marker.exists()
     assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
+
+
+def test_a_file_changed_just_before_a_build_is_not_trusted_for_a_quiet_rebuild(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its size and times could stay the same through a second change within the file
+    # system's clock tick, so the build after it reads the files again.
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    full = _full_builds(monkeypatch, settled=False)
+    build(example)
+    build(example, "2026-11-24 12:00:03 +08:00")
+    assert full == ["full", "full"]
+    monkeypatch.setattr(quiet_module, "SETTLED_NS", 0)
+    build(example, "2026-11-24 12:00:04 +08:00")
+    build(example, "2026-11-24 12:00:05 +08:00")
+    assert full == ["full", "full", "full"]
