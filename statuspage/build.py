@@ -224,12 +224,13 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
         raise
     assert files is not None
     digest, settled = quiet.inputs(config, files, templates, scanned)
-    if snapshot is None or not settled:
+    made = snapshot(problems, sorted(writer.files)) if settled else None
+    if made is None:
         quiet.save(config, out, None)
     else:
-        head, body = snapshot
+        head, body = made
         quiet.save(config, out, replace(head, inputs=digest, output=identity(out / MARKER)),
-                   body(problems, sorted(writer.files)))
+                   body)
     return BuildResult(out, writer.count, problems)
 
 
@@ -298,16 +299,15 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found
     return BuildResult(out, writer.count, body.problems)
 
 
-_Quiet = tuple[quiet.Snapshot, Callable[[list[Problem], list[str]], quiet.Body]]
-"""What a quiet rebuild needs: the snapshot's head, and what makes its body (given the
-build's warnings and files)."""
+_Quiet = Callable[[list[Problem], list[str]], tuple[quiet.Snapshot, quiet.Body] | None]
+"""What makes the snapshot a quiet rebuild needs, given the build's warnings and files."""
 
 
 def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWriter,
                 sources: dict[str, str], changed: int, cache: ParseCache, templates: str,
-                ) -> tuple[PageReuse, _Quiet | None]:
-    """Make every file of the site; return the page keys, and what a quiet rebuild needs
-    (None if no rebuild can be quiet, as while an incident is ongoing)."""
+                ) -> tuple[PageReuse, _Quiet]:
+    """Make every file of the site; return the page keys, and what makes the snapshot a
+    quiet rebuild needs."""
     assets: dict[str, str] = {}
     for name, content in static_files(config).items():
         assets[name] = f"assets/{asset_name(name, content)}"
@@ -328,8 +328,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     lines = uptime.timelines(config, site, now)
     figures = uptime.figures(config, lines, now, days, memo=cache)
     past = {key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}}
+    revisions = _revisions(config, site, cache)
     cache.close()
-    revisions = _revisions(config, site)
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
@@ -391,23 +391,24 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     made, problem = _make_pages(extra_pages(config, written), env, writer, config)
     if problem is not None:
         raise BuildFailed([problem])
-    until = quiet.horizon(config, site, state, now, revisions)
-    if until is None:
-        return reuse, None
-    head = quiet.Snapshot(
-        inputs="", git=quiet.git_head(config.root) if site.maintenances else None, now=now,
-        horizon=until, shown=shown_keys(config, figures), output="")
-
-    def body(problems: list[Problem], files: list[str]) -> quiet.Body:
-        """Return the rest, worked out only if the files are settled enough to keep it."""
-        return quiet.Body(
+    def snapshot(problems: list[Problem], files: list[str],
+                 ) -> tuple[quiet.Snapshot, quiet.Body] | None:
+        """Return what a quiet rebuild needs, worked out only where it will be kept (not
+        after an edit: the file is not settled); None if no rebuild can be quiet."""
+        until = quiet.horizon(config, site, state, now, revisions)
+        if until is None:
+            return None
+        head = quiet.Snapshot(
+            inputs="", git=quiet.git_head(config.root) if site.maintenances else None,
+            now=now, horizon=until, shown=shown_keys(config, figures), output="")
+        return head, quiet.Body(
             site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
             mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
                   for cid, found in incidents_by_component(site).items()},
             periods=periods(config, site.incidents, now), state=state, lines=lines,
             past=past, feeds=live_feeds, assets=assets, colour=colour, common=reuse.common,
             problems=problems, days=days, files=files)
-    return reuse, (head, body)
+    return reuse, snapshot
 
 
 @dataclass(frozen=True)
@@ -538,10 +539,18 @@ def _templates_fingerprint(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def _revisions(config: SiteConfig, site: Site) -> dict[str, Revisions]:
-    """Return what git says of each maintenance file, by slug."""
+def _revisions(config: SiteConfig, site: Site, memo: uptime.Memo) -> dict[str, Revisions]:
+    """Return what git says of each maintenance file, by slug; kept in `memo` while the
+    commit checked out and the windows are the same (reading the history takes a while)."""
     windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
-    found = window_changes(config.root, windows)
+    if not windows:
+        return {}
+    key = "revisions:" + fingerprint(quiet.git_head(config.root), sorted(
+        (str(path), window) for path, window in windows.items()))
+    found = memo.get(key)
+    if not isinstance(found, dict):
+        found = window_changes(config.root, windows)
+        memo.put(key, found)
     return {m.slug: found[config.source(m.path)] for m in site.maintenances
             if config.source(m.path) in found}
 

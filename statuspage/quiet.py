@@ -130,10 +130,12 @@ def inputs(config: SiteConfig, found: list[Found], templates: str,
 
 
 def git_head(root: Path) -> str:
-    """Return the commit checked out in `root` ('' outside git)."""
+    """Return the commit checked out in `root`, and whether the clone is shallow (deepening
+    it shows more history without moving HEAD); '' outside git."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=30, check=False)
+        result = subprocess.run(["git", "rev-parse", "HEAD", "--is-shallow-repository"],
+                                cwd=root, capture_output=True, text=True, timeout=30,
+                                check=False)
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from pathlib import PurePath
 
 from .errors import Location, Problem, error, warning
 from .model import Incident, Maintenance, Postmortem, Site
@@ -52,7 +51,7 @@ def assemble(
         if parsed.draft:
             found = [warning(p.location, f"(draft) {p.message}") for p in found]
         problems += found
-        if isinstance(parsed.item, Postmortem) or PurePath(parsed.document.path).name.endswith(
+        if isinstance(parsed.item, Postmortem) or parsed.document.path.endswith(
                 ".postmortem.md"):
             other = postmortems.get(parsed.slug)
             if other is not None:

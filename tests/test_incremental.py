@@ -234,9 +234,10 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
     assert 0 < delta.stat().st_size < len(before) / 3
     files = len(list((example / "incidents").glob("*.md")))
     kept = ParseCache(example).old
-    # A parsed file each, and past uptime figures for each component (one for components
-    # whose figures follow from the same things).
-    assert len([k for k in kept if not k.startswith("uptime:")]) == files
+    # A parsed file each, what git says of the maintenance, and past uptime figures for
+    # each component (one for components whose figures follow from the same things).
+    assert len([k for k in kept if not k.startswith(("uptime:", "revisions:"))]) == files
+    assert len([k for k in kept if k.startswith("revisions:")]) == 1
     config, _problems = load_config(example / "statuspage.yaml", "statuspage.yaml")
     assert config is not None
     assert 0 < len([k for k in kept if k.startswith("uptime:")]) <= len(config.components)
