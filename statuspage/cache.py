@@ -29,7 +29,7 @@ from .write import MARKER, identity
 
 FOLDER = ".statuspage-cache"
 _NAME = "parsed.pickle"
-FORMAT = 5
+FORMAT = 6
 """The shape of cached entries; a cache of another shape is ignored, whatever its keys."""
 SETTLED_NS = 2_000_000_000
 """A file's digest is remembered by its status only if it was last changed this long before

@@ -52,6 +52,9 @@ class Parsed:
     slug: str
     item: Incident | Maintenance | Postmortem | None
     draft: bool
+    latest: datetime | None = None
+    """The latest time written in it (a start, a status change, an update), worked out once
+    and kept with it: each build checks that none is in the future."""
 
 
 def status_word(text: str) -> str:
@@ -197,7 +200,12 @@ def parse_document(
             item = None
     if any(p.is_error for p in problems):
         item = None
-    return Parsed(doc, slug, item, draft), problems
+    times: list[datetime] = []
+    if isinstance(item, Incident):
+        times = [item.started, *(s.at for steps in item.components.values() for s in steps)]
+    if isinstance(item, Incident | Maintenance):
+        times += [update.at for update in item.updates]
+    return Parsed(doc, slug, item, draft, max(times, default=None)), problems
 
 
 def _incident(doc: Document, slug: str, config: SiteConfig, md: MarkdownRenderer,

@@ -16,8 +16,9 @@ def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem:
 
 
 def _time_problems(item: Parsed, now: datetime) -> list[Problem]:
-    # Most files have nothing in the future: find that out before making any message.
     found: list[Problem] = []
+    if item.latest is None or item.latest <= now:  # most files: nothing in the future
+        return found
     doc = item.document
     if isinstance(item.item, Incident):
         incident = item.item
