@@ -56,6 +56,7 @@ from .render import (
     shown_incidents,
     shown_keys,
     static_files,
+    templates_overridden,
     theme_dir,
 )
 from .revisions import Revisions, announced, window_changes
@@ -328,7 +329,9 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     lines = uptime.timelines(config, site, now)
     figures = uptime.figures(config, lines, now, days, memo=cache)
     past = {key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}}
-    revisions = _revisions(config, site, cache)
+    # Read once: a commit made during the build must not be taken for the one it shows.
+    head = quiet.git_head(config.root) if site.maintenances else None
+    revisions, answered = _revisions(config, site, cache, head)
     cache.close()
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
@@ -396,12 +399,12 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         """Return what a quiet rebuild needs, worked out only where it will be kept (not
         after an edit: the file is not settled); None if no rebuild can be quiet."""
         until = quiet.horizon(config, site, state, now, revisions)
-        if until is None:
+        # Templates of the repository's own may show the time anywhere (the 404 page, say).
+        if until is None or not answered or templates_overridden(config):
             return None
-        head = quiet.Snapshot(
-            inputs="", git=quiet.git_head(config.root) if site.maintenances else None,
-            now=now, horizon=until, shown=shown_keys(config, figures), output="")
-        return head, quiet.Body(
+        return quiet.Snapshot(
+            inputs="", git=head, now=now, horizon=until, shown=shown_keys(config, figures),
+            output=""), quiet.Body(
             site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
             mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
                   for cid, found in incidents_by_component(site).items()},
@@ -539,20 +542,26 @@ def _templates_fingerprint(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def _revisions(config: SiteConfig, site: Site, memo: uptime.Memo) -> dict[str, Revisions]:
-    """Return what git says of each maintenance file, by slug; kept in `memo` while the
-    commit checked out and the windows are the same (reading the history takes a while)."""
+def _revisions(config: SiteConfig, site: Site, memo: uptime.Memo, head: str | None,
+               ) -> tuple[dict[str, Revisions], bool]:
+    """Return what git says of each maintenance file, by slug, and whether that answer holds
+    until `head` (`quiet.git_head`) changes; it is kept in `memo` under `head` and the
+    windows, as reading the history takes a while."""
     windows = {config.source(m.path): (m.scheduled, m.until) for m in site.maintenances}
     if not windows:
-        return {}
-    key = "revisions:" + fingerprint(quiet.git_head(config.root), sorted(
+        return {}, True
+    key = "revisions:" + fingerprint(head, sorted(
         (str(path), window) for path, window in windows.items()))
     found = memo.get(key)
     if not isinstance(found, dict):
         found = window_changes(config.root, windows)
+        if found is None:
+            # Every window counts as never moved. Outside git (no commit to name) that stays
+            # so until there is one; a failure of git inside a repository is asked again.
+            return {m.slug: Revisions(0) for m in site.maintenances}, not head
         memo.put(key, found)
     return {m.slug: found[config.source(m.path)] for m in site.maintenances
-            if config.source(m.path) in found}
+            if config.source(m.path) in found}, True
 
 
 def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetime,

@@ -97,20 +97,35 @@ def drop_spare(spare: Path) -> None:
     spare.with_name(f"quiet-{key}.body.pickle").unlink(missing_ok=True)
 
 
+KEY_BYTES = 32
+
+
 def secret() -> bytes | None:
     """Return this machine's key for signing cache files (made at first use), or None."""
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statuspage"
     key = home / "key"
     try:
-        if not key.is_file():
-            home.mkdir(parents=True, exist_ok=True)
-            fresh = secrets.token_bytes(32)
-            descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if key.is_file() and len(found := key.read_bytes()) == KEY_BYTES:
+            return found
+        # Written whole elsewhere, then put in place in one step: a key cut short (a full
+        # disk, a kill) or read half-written would sign with what anyone can guess.
+        home.mkdir(parents=True, exist_ok=True)
+        temporary = home / f"key.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
             with os.fdopen(descriptor, "wb") as handle:
-                handle.write(fresh)
-        return key.read_bytes()
+                handle.write(secrets.token_bytes(KEY_BYTES))
+            try:
+                os.link(temporary, key)  # another build may have made one meanwhile
+            except FileExistsError:
+                if len(key.read_bytes()) != KEY_BYTES:
+                    os.replace(temporary, key)
+        finally:
+            temporary.unlink(missing_ok=True)
+        found = key.read_bytes()
     except OSError:
         return None
+    return found if len(found) == KEY_BYTES else None
 
 
 def toolchain() -> str:

@@ -14,6 +14,7 @@ other file from the last build. If anything is not exactly as it was, the full b
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import subprocess
 from collections.abc import Iterable
@@ -130,15 +131,23 @@ def inputs(config: SiteConfig, found: list[Found], templates: str,
 
 
 def git_head(root: Path) -> str:
-    """Return the commit checked out in `root`, and whether the clone is shallow (deepening
-    it shows more history without moving HEAD); '' outside git."""
+    """Return what the history git shows of `root` follows from: the commit checked out, and
+    a shallow clone's boundary (deepening it shows more history without moving HEAD); ''
+    outside git."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD", "--is-shallow-repository"],
+        result = subprocess.run(["git", "rev-parse", "HEAD", "--git-path", "shallow"],
                                 cwd=root, capture_output=True, text=True, timeout=30,
                                 check=False)
     except (OSError, subprocess.SubprocessError):
         return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
+    if result.returncode != 0:
+        return ""
+    head, _, shallow = result.stdout.strip().partition("\n")
+    try:
+        boundary = (root / shallow).read_bytes() if shallow else b""
+    except OSError:
+        boundary = b""
+    return f"{head}|{hashlib.sha256(boundary).hexdigest()}"
 
 
 def horizon(config: SiteConfig, site: Site, state: Overview, now: datetime,

@@ -401,7 +401,7 @@ def shown_keys(config: SiteConfig, figures: list[ComponentUptime]) -> dict[str, 
     """Return what the clock can change of each component page and of the uptime page, by
     path: their figures as the built-in theme shows them, or exactly, with templates of the
     repository's own (which may show anything)."""
-    exact = _templates_overridden(config)
+    exact = templates_overridden(config)
     found = {f"components/{f.component.id}/index.html": repr(f) if exact else _shown_figures(f)
              for f in figures}
     found["uptime/index.html"] = repr(figures) if exact else ";".join(map(_shown_uptime,
@@ -409,7 +409,7 @@ def shown_keys(config: SiteConfig, figures: list[ComponentUptime]) -> dict[str, 
     return found
 
 
-def _templates_overridden(config: SiteConfig) -> bool:
+def templates_overridden(config: SiteConfig) -> bool:
     """Return True if the repository has templates of its own (not only static files)."""
     folder = _own_templates(config)
     return folder is not None and any(

@@ -43,12 +43,17 @@ def announced(item: Maintenance, found: Revisions | None, now: datetime) -> tupl
     return published, max([published, *lasts])
 
 
-def window_changes(root: Path,
-                   current: dict[Path, tuple[datetime, datetime]]) -> dict[Path, Revisions]:
-    """Return, per file, how often its window moved and when it was last committed."""
+def window_changes(root: Path, current: dict[Path, tuple[datetime, datetime]],
+                   ) -> dict[Path, Revisions] | None:
+    """Return, per file, how often its window moved and when it was last committed; None if
+    git could not be asked (outside a work tree, or it failed): every window then counts as
+    never moved."""
     if not current:
         return {}
-    history, committed = _history(root, current)
+    found_history = _history(root, current)
+    if found_history is None:
+        return None
+    history, committed = found_history
     found = {}
     for path, (scheduled, until) in current.items():
         versions = [*history.get(path, []), (scheduled, until)]
@@ -63,7 +68,7 @@ Versions = dict[Path, list[tuple[datetime, datetime]]]
 
 
 def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
-             ) -> tuple[Versions, dict[Path, list[datetime]]]:
+             ) -> tuple[Versions, dict[Path, list[datetime]]] | None:
     try:
         result = subprocess.run(
             # Paths relative to the status repository, whatever the user's diff settings.
@@ -72,9 +77,9 @@ def _history(root: Path, current: dict[Path, tuple[datetime, datetime]],
              "--format=%x01%ct", "--", *[str(p.relative_to(root)) for p in current]],
             cwd=root, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError, ValueError):
-        return {}, {}
+        return None
     if result.returncode != 0:
-        return {}, {}
+        return None
     return _parse(result.stdout, root, current)
 
 

@@ -19,6 +19,7 @@ from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 from statuspage import build as build_module
 from statuspage import cache as cache_module
 from statuspage import quiet as quiet_module
+from statuspage import revisions as revisions_module
 from statuspage.cache import FORMAT, ParseCache
 from statuspage.config import load_config
 from statuspage.render import Page
@@ -234,10 +235,9 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
     assert 0 < delta.stat().st_size < len(before) / 3
     files = len(list((example / "incidents").glob("*.md")))
     kept = ParseCache(example).old
-    # A parsed file each, what git says of the maintenance, and past uptime figures for
-    # each component (one for components whose figures follow from the same things).
-    assert len([k for k in kept if not k.startswith(("uptime:", "revisions:"))]) == files
-    assert len([k for k in kept if k.startswith("revisions:")]) == 1
+    # A parsed file each, and past uptime figures for each component (one for components
+    # whose figures follow from the same things); outside git, no history to keep.
+    assert len([k for k in kept if not k.startswith("uptime:")]) == files
     config, _problems = load_config(example / "statuspage.yaml", "statuspage.yaml")
     assert config is not None
     assert 0 < len([k for k in kept if k.startswith("uptime:")]) <= len(config.components)
@@ -583,3 +583,71 @@ def test_a_file_changed_just_before_a_build_is_not_trusted_for_a_quiet_rebuild(
     build(example)  # (copied a moment ago)
     build(example, "2026-11-24 12:00:03 +08:00")
     assert full == ["full", "full"]
+
+
+def test_a_key_file_cut_short_is_replaced_and_never_signs(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An empty key (a write cut short) would sign with what anyone can guess: a snapshot
+    # forged with it, committed to the repository, must not be loaded.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    (tmp_path / "user/statuspage").mkdir(parents=True)
+    (tmp_path / "user/statuspage/key").write_bytes(b"")
+    marker = tmp_path / "forged-snapshot-was-loaded"
+    head = cache_module.quiet_path(example, example / "site")
+    assert head is not None
+    payload = pickle.dumps(_Payload(marker))
+    head.write_bytes(hmac.digest(b"", payload, "sha256") + payload)
+    build(example)
+    assert not marker.exists()
+    key = (tmp_path / "user/statuspage/key").read_bytes()
+    assert len(key) == 32 and cache_module.secret() == key
+
+
+def test_with_templates_of_its_own_every_rebuild_is_a_full_one(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its templates may show the time on any page (here the 404 page, made by full builds).
+    (example / "incidents/2026-11-24-tts-latency.md").unlink()
+    (example / "templates").mkdir()
+    (example / "templates/404.html").write_text("made at {{ now }}\n")
+    full = _full_builds(monkeypatch)
+    for now in ("2026-11-24 12:00:00 +08:00", "2026-11-24 12:05:00 +08:00"):
+        full.clear()
+        build(example, now)
+        assert full == ["full"]
+        assert tree(example / "site") == clean_build(example, tmp_path, now)
+
+
+def _git(root: Path, *args: str, when: str = "2026-11-20T00:00:00Z") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_what_git_could_not_say_is_asked_again(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    maintenance = example / "incidents/2026-12-01-db-upgrade.md"
+    _git(example, "init", "-q")
+    _git(example, "add", "-A")
+    _git(example, "commit", "-qm", "everything")
+    maintenance.write_text(maintenance.read_text().replace("2026-12-01", "2026-12-02", 2))
+    _git(example, "commit", "-qam", "moved", when="2026-11-22T00:00:00Z")
+    monkeypatch.setattr(revisions_module, "_history", lambda root, current: None)
+    build(example)
+    assert "SEQUENCE:0" in (example / "site/maintenance.ics").read_text()
+    monkeypatch.undo()
+    build(example)
+    assert "SEQUENCE:1" in (example / "site/maintenance.ics").read_text()
+
+
+def test_deepening_a_shallow_clone_counts_as_new_history(example: Path) -> None:
+    _git(example, "init", "-q")
+    _git(example, "add", "-A")
+    _git(example, "commit", "-qm", "first")
+    _git(example, "commit", "-q", "--allow-empty", "-m", "second")
+    before = quiet_module.git_head(example)
+    assert before
+    first = subprocess.run(["git", "rev-parse", "HEAD~1"], cwd=example, capture_output=True,
+                           text=True, check=True).stdout
+    (example / ".git/shallow").write_text(first)  # as a clone with --depth 1 has
+    assert quiet_module.git_head(example) != before
