@@ -136,7 +136,7 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
         where = Location(config.shown(config.incidents_dir))
         return Site((), ()), [error(where, f"more than {MAX_FILES:,} files; refusing to read "
                                            "them (is this the right folder?)")], {}, 0, \
-            ParseCache(config.root)
+            ParseCache(config.root, used=False)
     inside = config.root.resolve()
     # Only a link can lead outside: folders that are links are not walked into.
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
@@ -194,16 +194,20 @@ def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
     with rare_collections():
         scanned = time.time_ns()
         files = scan_documents(config.incidents_dir)
-        if files is not None:
-            done = _quiet_build(config, out, now, files)
+        templates = _templates_fingerprint(config)
+        # What the quiet rebuild compares with the last build's, and the full one keeps.
+        inputs = None if files is None else quiet.inputs(config, files, templates, scanned)
+        if inputs is not None:
+            done = _quiet_build(config, out, now, inputs[0], templates)
             if done is not None:
                 return done
-        return _build(config, out, now, files, scanned)
+        return _build(config, out, now, files, templates, inputs)
 
 
 def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | None,
-           scanned: int) -> BuildResult:
-    """Build in full from the `files` found (None: too many) at `scanned` (ns)."""
+           templates: str, inputs: tuple[str, bool] | None) -> BuildResult:
+    """Build in full from the `files` found (None: too many); `inputs` is their digest and
+    whether they are settled (`quiet.inputs`)."""
     site, problems, sources, changed, cache = _load(config, now, files)
     if any(p.is_error for p in problems):
         cache.save()
@@ -215,7 +219,6 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
     spare = spare_site(config.root, out)
     writer = SiteWriter(out, spare)
-    templates = _templates_fingerprint(config)
     try:
         reuse, snapshot = _render_all(config, site, now, writer, sources, changed, cache,
                                       templates)
@@ -223,8 +226,7 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
     except BaseException:
         writer.abort()
         raise
-    assert files is not None
-    digest, settled = quiet.inputs(config, files, templates, scanned)
+    digest, settled = inputs or ("", False)
     made = snapshot(problems, sorted(writer.files)) if settled else None
     if made is None:
         quiet.save(config, out, None)
@@ -244,17 +246,14 @@ def _finish(writer: SiteWriter, reuse: PageReuse, spare: Path | None) -> None:
         prune_spares(spare)
 
 
-def _quiet_build(config: SiteConfig, out: Path, now: datetime, files: list[Found],
+def _quiet_build(config: SiteConfig, out: Path, now: datetime, inputs: str, templates: str,
                  ) -> BuildResult | None:
-    """Make only what the clock moves, if nothing else has changed since the last build (see
-    quiet.py); None if the full build must run."""
+    """Make only what the clock moves, if nothing else (`inputs`, git) has changed since the
+    last build (see quiet.py); None if the full build must run."""
     snapshot = quiet.load(config, out)
     if snapshot is None or not snapshot.now <= now < snapshot.horizon \
-            or identity(out / MARKER) != snapshot.output:
-        return None
-    templates = _templates_fingerprint(config)
-    if quiet.inputs(config, files, templates, time.time_ns())[0] != snapshot.inputs or (
-            snapshot.git is not None and quiet.git_head(config.root) != snapshot.git):
+            or identity(out / MARKER) != snapshot.output or inputs != snapshot.inputs or (
+                snapshot.git is not None and quiet.git_head(config.root) != snapshot.git):
         return None
     try:
         check_output(out, [config.root, config.incidents_dir, config.templates_dir])
@@ -329,6 +328,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     lines = uptime.timelines(config, site, now)
     figures = uptime.figures(config, lines, now, days, memo=cache)
     past = {key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}}
+    shown = shown_keys(config, figures)
     # Read once: a commit made during the build must not be taken for the one it shows.
     head = quiet.git_head(config.root) if site.maintenances else None
     revisions, answered = _revisions(config, site, cache, head)
@@ -337,9 +337,9 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
-    inputs = Inputs(now, sources)
+    inputs, same = Inputs(now, sources), reuse_test(reuse.check, sources)
     # The calendar follows from the maintenance files, what git says of them, and the time.
-    kept = reuse_test(reuse.check, sources)("maintenance.ics", [
+    kept = same("maintenance.ics", [
         f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
         for m in site.maintenances for known in [revisions.get(m.slug)]])
     for path, content in _machine_files(config, site, state, now, figures, revisions,
@@ -356,14 +356,15 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
             yield page
 
     feeds = noting(feed_pages(config, site, now, catalog.gettext, revisions,
-                              _feed_check(reuse, now, sources, revisions)))
+                              _feed_check(inputs, same, now, revisions)))
 
     def share(part: tuple[int, int]) -> _Share:
         """Make one share of the pages (in a process of its own when there are several);
         return what this share added, as one process may make several shares in turn."""
         checked, linked = set(reuse.new), len(reuse.linked)
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
-                                          reuse.check, sources, part), env, writer, config)
+                                          reuse.check, sources, part, shown),
+                                    env, writer, config)
         return _Share(made, {k: v for k, v in reuse.new.items() if k not in checked},
                       reuse.linked[linked:], writer.share(), problem)
 
@@ -403,8 +404,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         if until is None or not answered or templates_overridden(config):
             return None
         return quiet.Snapshot(
-            inputs="", git=head, now=now, horizon=until, shown=shown_keys(config, figures),
-            output=""), quiet.Body(
+            inputs="", git=head, now=now, horizon=until, shown=shown, output=""), quiet.Body(
             site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
             mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
                   for cid, found in incidents_by_component(site).items()},
@@ -494,10 +494,11 @@ class _Forked(Generic[A, R]):
             self.pool.shutdown(cancel_futures=True)
 
 
-def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
+def _feed_check(inputs: Inputs, same: Callable[[str, list[str | None]], bool], now: datetime,
                 revisions: dict[str, Revisions],
                 ) -> Callable[[str, list[tuple[datetime, Incident | Maintenance]]], bool]:
-    """Return the test feed_pages uses to skip a history feed made from the same entries."""
+    """Return the test feed_pages uses to skip a history feed made from the same entries
+    (`same` being the pages' reuse test)."""
     def entry(updated: datetime, item: Incident | Maintenance) -> str | None:
         if isinstance(item, Incident):
             shown = inputs.incident(item)
@@ -509,9 +510,6 @@ def _feed_check(reuse: PageReuse, now: datetime, sources: dict[str, str],
     def unchanged(path: str, chosen: list[tuple[datetime, Incident | Maintenance]]) -> bool:
         # An empty feed's time is the build's.
         return bool(chosen) and same(path, [entry(updated, item) for updated, item in chosen])
-
-    inputs = Inputs(now, sources)
-    same = reuse_test(reuse.check, sources)
     return unchanged
 
 

@@ -154,11 +154,13 @@ class ParseCache:
     cache (a small signed file that names the full one it applies to), so one edit in a large
     repository doesn't rewrite tens of megabytes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, used: bool = True) -> None:
+        """Load the repository's cache; with `used` False, stand in for one without reading or
+        writing anything (for a build that reads no file)."""
         self.root = root
         self.path = root / FOLDER / _NAME
         self.delta_path = self.path.with_name("parsed.delta.pickle")
-        self.secret = secret()
+        self.secret = secret() if used else None
         self.old: dict[str, Any] = {}
         self.old_digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self._base_signature = b""
@@ -169,14 +171,8 @@ class ParseCache:
         self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self.started = time.time_ns()
 
-    def digest(self, path: Path | str, name: str, found: os.stat_result | None = None) -> str:
-        """Return the SHA-256 of the file's bytes, or 'unreadable'; `found` is its status
-        if the caller has it already."""
-        if found is None:
-            try:
-                found = os.stat(path)
-            except OSError:
-                return "unreadable"
+    def digest(self, path: str, name: str, found: os.stat_result) -> str:
+        """Return the SHA-256 of the file's bytes, or 'unreadable'; `found` is its status."""
         status = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns,
                   found.st_ctime_ns)
         known = self.old_digests.get(name)
@@ -327,7 +323,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
         except OSError:
             self.folder = None
             return
-        for other in parent.glob("templates-*") if parent is not None else ():
+        for other in self.folder.parent.glob("templates-*"):
             if other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
 

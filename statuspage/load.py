@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -226,18 +226,12 @@ def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem
         return None, problems
     document, more = split_front_matter(text, shown)
     if document is not None:
-        document = Document(str(path), shown, document.front, document.body,
-                            document.body_line)
+        document = replace(document, path=str(path))
     return document, problems + more
 
 
 MAX_FILES = 50_000
 """More files than this under incidents/ are refused before any is read."""
-
-
-def too_many_files(folder: Path, limit: int = MAX_FILES) -> bool:
-    """Return whether `folder` holds more than `limit` files; stops counting at the limit."""
-    return scan_documents(folder, limit) is None
 
 
 class Found(NamedTuple):

@@ -259,13 +259,14 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
           figures: list[ComponentUptime], theme_color: str,
           unchanged: Callable[[str, str], bool] = _unchanged,
           sources: dict[str, str] | None = None, part: tuple[int, int] = (0, 1),
-          ) -> Iterator[Page]:
+          shown: dict[str, str] | None = None) -> Iterator[Page]:
     """Yield every page of the site with its context; `figures` hold a year of days.
 
     `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
     fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
     `part` (k, n) yields only the k-th of n shares of the pages, for n processes to make
-    them side by side; a page's share is decided before any work is done for it.
+    them side by side; a page's share is decided before any work is done for it. `shown` is
+    `shown_keys` of the figures, if worked out already.
     """
     known = sources or {}
     inputs = Inputs(now, known)
@@ -299,7 +300,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
                          reverse=True)
         yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    shown = shown_keys(config, figures)
+    shown = shown_keys(config, figures) if shown is None else shown
     if takes():
         # The windows and months as shown; and what the response records follow from: every
         # incident (None while one is ongoing) and the day, which moves the 90-day window.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import metadata, resources
 from pathlib import Path
@@ -48,8 +48,7 @@ def _check_text(config: SiteConfig, path: Path, text: str, now: datetime) -> lis
     document, problems = split_front_matter(text, shown)
     if document is None:
         return [p for p in problems if p.is_error]
-    document = type(document)(str(path), shown, document.front, document.body,
-                              document.body_line)
+    document = replace(document, path=str(path))
     parsed, more = parse_document(document, config, MarkdownRenderer())
     _site, found = assemble([(parsed, problems + more)], now, set())
     return [p for p in found if p.is_error]
@@ -205,8 +204,7 @@ def _insert_at(config: SiteConfig, path: Path, raw: bytes) -> int | None:
     if document is None:
         raise ScaffoldError(f"{config.shown(path)}: fix its front matter first "
                             "(run 'statuspage check')")
-    document = type(document)(str(path), str(path), document.front, document.body,
-                              document.body_line)
+    document = replace(document, path=str(path))
     parsed, _more = parse_document(document, config, MarkdownRenderer())
     item = parsed.item
     updates = sorted(getattr(item, "updates", ()), key=lambda u: u.line)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, Repo
 
-from statuspage.load import MAX_FILE_BYTES, too_many_files
+from statuspage.load import MAX_FILE_BYTES, scan_documents
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = [line.split("\t") for line in (CORPUS / "expected.txt").read_text().splitlines()
@@ -64,10 +64,10 @@ def test_too_many_files_are_refused_before_any_is_read(repo: Repo, tmp_path: Pat
     folder.mkdir()
     for n in range(120):
         (folder / f"{n}.md").write_text("x")
-    assert too_many_files(folder, limit=100)
-    assert not too_many_files(folder, limit=120)
+    assert scan_documents(folder, limit=100) is None
+    assert scan_documents(folder, limit=120) is not None
     started = time.perf_counter()
-    assert too_many_files(folder, limit=10)
+    assert scan_documents(folder, limit=10) is None
     assert time.perf_counter() - started < 1
 
 

@@ -310,54 +310,51 @@ def test_a_process_that_dies_fails_the_build_instead_of_hanging(
     assert not list(example.glob(".site.tmp-*"))
 
 
+def _git(root: Path, *args: str, when: str = "2026-11-20T00:00:00Z") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def _clean_with_history(example: Path, tmp_path: Path, now: str) -> dict[str, bytes]:
+    """Return the site a first build of a copy of the repository makes, git history and all."""
+    clean = tmp_path / f"clean-{len(list(tmp_path.glob('clean-*')))}"
+    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
+    build(clean, now)
+    return tree(clean / "site")
+
+
 def test_a_maintenance_announced_by_an_earlier_commit_changes_its_feed_entries(
         example: Path, tmp_path: Path) -> None:
-    def git(*args: str, when: str = "2026-11-20T00:00:00Z") -> None:
-        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-               "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
-
     maintenance = "incidents/2026-12-01-db-upgrade.md"
-    git("init", "-q")
-    git("add", "-A")
-    git("reset", "-q", maintenance)
-    git("commit", "-qm", "everything but the maintenance")
+    _git(example, "init", "-q")
+    _git(example, "add", "-A")
+    _git(example, "reset", "-q", maintenance)
+    _git(example, "commit", "-qm", "everything but the maintenance")
     build(example)
     # Committed before its first update: the commit is when it was announced.
-    git("add", maintenance)
-    git("commit", "-qm", "the maintenance", when="2026-11-24T00:56:00Z")
+    _git(example, "add", maintenance)
+    _git(example, "commit", "-qm", "the maintenance", when="2026-11-24T00:56:00Z")
     build(example)
-    clean = tmp_path / "clean"
-    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
-    build(clean)
-    assert tree(example / "site") == tree(clean / "site")
+    assert tree(example / "site") == _clean_with_history(example, tmp_path, EXAMPLE_NOW)
 
 
 def test_committing_a_moved_window_changes_the_calendar_though_the_file_stays_the_same(
         example: Path, tmp_path: Path) -> None:
-    def git(*args: str, when: str) -> None:
-        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-               "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
-
     maintenance = example / "incidents/2026-12-01-db-upgrade.md"
-    git("init", "-q", when="2026-11-20T00:00:00Z")
-    git("add", "-A", when="2026-11-20T00:00:00Z")
-    git("commit", "-qm", "everything", when="2026-11-20T00:00:00Z")
+    _git(example, "init", "-q")
+    _git(example, "add", "-A")
+    _git(example, "commit", "-qm", "everything")
     text = maintenance.read_text()
     maintenance.write_text(text.replace("2026-12-01", "2026-12-02", 2))
     build(example)
     calendar = (example / "site/maintenance.ics").read_text()
     # The same bytes, now committed: the window's move has a time, which the calendar shows.
-    git("commit", "-qam", "moved", when="2026-11-24T03:00:00Z")
+    _git(example, "commit", "-qam", "moved", when="2026-11-24T03:00:00Z")
     build(example)
     assert (example / "site/maintenance.ics").read_text() != calendar
-    clean = tmp_path / "clean"  # with its history
-    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
-    build(clean)
-    assert tree(example / "site") == tree(clean / "site")
+    assert tree(example / "site") == _clean_with_history(example, tmp_path, EXAMPLE_NOW)
 
 
 def test_spares_of_other_output_folders_are_pruned(example: Path, tmp_path: Path) -> None:
@@ -512,16 +509,9 @@ def test_any_change_of_input_makes_a_full_build(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
     (example / "incidents/2026-11-24-tts-latency.md").unlink()
 
-    def git(*args: str) -> None:
-        env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-20T00:00:00Z",
-               "GIT_COMMITTER_DATE": "2026-11-20T00:00:00Z", "GIT_AUTHOR_NAME": "t",
-               "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-               "GIT_COMMITTER_EMAIL": "t@example.com"}
-        subprocess.run(["git", *args], cwd=example, env=env, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", "incidents")
-    git("commit", "-qm", "incidents")
+    _git(example, "init", "-q")
+    _git(example, "add", "incidents")
+    _git(example, "commit", "-qm", "incidents")
     full = _full_builds(monkeypatch)
     build(example)
     build(example, "2026-11-24 12:00:03 +08:00")
@@ -537,14 +527,12 @@ def test_any_change_of_input_makes_a_full_build(
         (example / "templates").mkdir()
         (example / "templates/404.html").write_text("gone\n")
     else:  # what git says of the maintenance changes, though no file does
-        git("add", "-A")
-        git("commit", "-qm", "the rest")
+        _git(example, "add", "-A")
+        _git(example, "commit", "-qm", "the rest")
     build(example, "2026-11-24 12:00:07 +08:00")
     assert full == ["full"]
-    clean = tmp_path / "clean"  # with its history
-    shutil.copytree(example, clean, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
-    build(clean, "2026-11-24 12:00:07 +08:00")
-    assert tree(example / "site") == tree(clean / "site")
+    assert tree(example / "site") == _clean_with_history(example, tmp_path,
+                                                         "2026-11-24 12:00:07 +08:00")
 
 
 def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here(
@@ -617,13 +605,6 @@ def test_with_templates_of_its_own_every_rebuild_is_a_full_one(
         assert tree(example / "site") == clean_build(example, tmp_path, now)
 
 
-def _git(root: Path, *args: str, when: str = "2026-11-20T00:00:00Z") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
 def test_what_git_could_not_say_is_asked_again(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     maintenance = example / "incidents/2026-12-01-db-upgrade.md"
@@ -651,3 +632,14 @@ def test_deepening_a_shallow_clone_counts_as_new_history(example: Path) -> None:
                            text=True, check=True).stdout
     (example / ".git/shallow").write_text(first)  # as a clone with --depth 1 has
     assert quiet_module.git_head(example) != before
+
+
+def test_a_folder_refused_for_its_size_leaves_the_cache_as_it_was(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    before = ParseCache(example).old
+    assert before
+    monkeypatch.setattr(build_module, "scan_documents", lambda folder: None)  # too many
+    result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", EXAMPLE_NOW)
+    assert result.exit_code == 1 and "refusing to read" in result.output
+    assert ParseCache(example).old.keys() == before.keys()

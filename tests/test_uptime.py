@@ -21,6 +21,7 @@ from statuspage.model import (
     StatusStep,
     Update,
 )
+from statuspage.quiet import Kept
 from statuspage.uptime import compute, day_figures, timeline, window_figure
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -253,18 +254,13 @@ def test_figures_of_many_spans_at_once_equal_each_span_alone(
     assert line.figures(bounds) == [line.figure(a, b) for a, b in pairwise(bounds)]
 
 
-class _Kept(dict[str, object]):
-    def put(self, key: str, value: object) -> None:
-        self[key] = value
-
-
 @settings(max_examples=100, deadline=None)
 @given(st.lists(incidents(), max_size=5), st.integers(0, 36 * 60))
 def test_past_figures_kept_from_an_earlier_build_equal_figures_worked_out_afresh(
         found: list[Incident], later: int) -> None:
     cfg = config(since=date(2026, 10, 20))
     site = Site(tuple(found), (maintenance("2026-11-10T01:00", "2026-11-10T03:00"),))
-    kept = _Kept()
+    kept = Kept()
     compute(cfg, site, NOW, days=40, memo=kept)
     assert kept
     moment = NOW + timedelta(minutes=later)  # the same day, or the next
