@@ -69,13 +69,14 @@ def _by_day(spans: Sequence[tuple[datetime, datetime, object]], config: SiteConf
             days: set[date]) -> dict[date, list[object]]:
     found: dict[date, list[object]] = {}
     zone = config.timezone
+    earliest, latest = min(days), max(days)
     for start, end, item in spans:
         first = start.astimezone(zone).date()
         last = max(start, end - timedelta(microseconds=1)).astimezone(zone).date()
-        if last < min(days) or first > max(days):
+        if last < earliest or first > latest:
             continue
-        day = max(first, min(days))
-        while day <= min(last, max(days)):
+        day = max(first, earliest)
+        while day <= min(last, latest):
             found.setdefault(day, []).append(item)
             day += timedelta(days=1)
     return found
@@ -98,9 +99,13 @@ def day_views(config: SiteConfig, site: Site, component: Component, days: Sequen
     maintenances = _by_day([(*m.window(now), m) for m in site.maintenances
                             if component.id in m.components and m.window(now)[0] <= now],
                            config, wanted)
+    # (Most days have neither: the isinstance filters, for the type checker, run only on
+    # the rest.)
     return [DayView(d.date, d.figure, level(d.figure),
-                    tuple(i for i in incidents.get(d.date, []) if isinstance(i, Incident)),
-                    tuple(m for m in maintenances.get(d.date, []) if isinstance(m, Maintenance)))
+                    tuple(i for i in incidents[d.date] if isinstance(i, Incident))
+                    if d.date in incidents else (),
+                    tuple(m for m in maintenances[d.date] if isinstance(m, Maintenance))
+                    if d.date in maintenances else ())
             for d in days]
 
 

@@ -6,6 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,7 +100,16 @@ class SiteConfig:
 
     def component(self, component_id: str) -> Component | None:
         """Return the component with this id, if there is one."""
-        return next((c for c in self.components if c.id == component_id), None)
+        return self._components_by_id.get(component_id)
+
+    @cached_property
+    def _components_by_id(self) -> dict[str, Component]:
+        # Asked for every component of every incident: a hundred components, ten thousand
+        # incidents. (Not a field: left out of the settings' repr and equality.)
+        found: dict[str, Component] = {}
+        for component in self.components:
+            found.setdefault(component.id, component)
+        return found
 
     def severity(self, key: str) -> SeverityLevel | None:
         """Return the severity with this key, if there is one."""

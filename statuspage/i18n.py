@@ -45,6 +45,7 @@ class Formats:
     def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
         self.locale = Locale.parse(LANGUAGES[language])
         self._ = catalog.gettext
+        self._at = self._("%(date)s, %(time)s")
         # Babel is slow to format and a site shows the same days over and over.
         self._days: dict[date, str] = {}
         self._months: dict[date, str] = {}
@@ -68,10 +69,10 @@ class Formats:
         """Return the date and time with the UTC offset: 'Nov 20, 2026, 09:12 UTC+08:00'."""
         offset = value.strftime("%z")
         # Both languages write a 24-hour clock as HH:mm (CLDR's 'Hm' skeleton).
-        clock = f"{value:%H:%M} UTC{offset[:3]}:{offset[3:]}"
+        clock = f"{value.hour:02d}:{value.minute:02d} UTC{offset[:3]}:{offset[3:]}"
         if not with_date:
             return clock
-        return self._("%(date)s, %(time)s") % {"date": self.day(value.date()), "time": clock}
+        return self._at % {"date": self.day(value.date()), "time": clock}
 
     def duration(self, delta: timedelta) -> str:
         """Return '1 h 28 min' or '1 小时 28 分钟' (days and hours past a day, minutes below)."""

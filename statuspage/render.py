@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .bars import THRESHOLDS, day_views, percent, runs
@@ -118,8 +118,9 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
 
     def when(value: datetime, with_date: bool = True) -> Markup:
         moment = value.astimezone(zone)
-        return Markup('<time datetime="{}">{}</time>').format(
-            moment.isoformat(), formats.moment(moment, with_date))
+        # (Put together directly: Markup.format costs more than the rest of the filter.)
+        return Markup(f'<time datetime="{escape(moment.isoformat())}">'
+                      f'{escape(formats.moment(moment, with_date))}</time>')
 
     def month_label(value: str) -> str:
         year, month = (int(p) for p in value.split("-"))
@@ -150,18 +151,25 @@ def _remembered(translate: Any) -> Callable[..., Any]:
     A page says twenty or so fixed texts ('Affected components', 'Resolved'); going through
     Jinja's gettext each time (context lookups, escaping, %-formatting) cost a third of the
     time of an incident page."""
-    known: dict[tuple[str, bool], str] = {}
+    known: dict[tuple[object, ...], str] = {}
 
     @jinja2.pass_context
     def gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> Any:
-        if variables:
+        # Texts with plain values (the site's title, its time zone) are the same on every page
+        # too. The type is part of the key: a Markup value is not escaped, an equal str is.
+        if any(type(v) not in _PLAIN for v in variables.values()):
             return translate(context, string, **variables)
-        key = (string, context.eval_ctx.autoescape)
+        key = (string, context.eval_ctx.autoescape,
+               *((k, type(v), v) for k, v in variables.items()))
         found = known.get(key)
         if found is None:
-            found = known[key] = translate(context, string)
+            found = known[key] = translate(context, string, **variables)
         return found
     return gettext
+
+
+_PLAIN = (str, int)
+"""Types of values whose text Jinja's gettext works out from the value alone."""
 
 
 def asset_name(name: str, content: bytes) -> str:

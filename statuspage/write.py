@@ -146,9 +146,8 @@ class SiteWriter:
                 if folder in self._stale:  # a file of the spare where a folder goes now
                     self._stale.discard(folder)
                     os.unlink(where)
-                if not os.path.isdir(where):
-                    with contextlib.suppress(FileExistsError):  # made by a sibling process
-                        os.mkdir(where)
+                with contextlib.suppress(FileExistsError):  # made by a sibling process
+                    os.mkdir(where)
                 self._folders.add(folder)
         path = f"{self.tmp}/{relative}"
         if relative in self._spare_folders:  # a folder of the spare where a file goes now
@@ -166,11 +165,15 @@ class SiteWriter:
         path = self._place(relative)
         if self._keep(relative, path, data):
             return
-        # Never write into a spare's file: it may be the published site's file too.
-        if os.path.lexists(path):
+        # Never write into a file that is there already (a spare's, or one linked in): it may
+        # be the published site's file too. Made only if new, it costs no look beforehand.
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
             os.unlink(path)
-        with open(path, "wb") as handle:
-            handle.write(data)
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(handle, "wb") as stream:
+            stream.write(data)
 
     def _keep(self, relative: str, path: str, data: bytes) -> bool:
         """Link the previous build's copy when it has the same bytes, so an unchanged file keeps

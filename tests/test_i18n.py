@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,8 +11,11 @@ from zoneinfo import ZoneInfo
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
+from markupsafe import Markup
 
+from statuspage.config import load_config
 from statuspage.i18n import Formats, translations
+from statuspage.render import make_environment
 
 CATALOG = REPO_ROOT / "statuspage/locale/zh_CN/LC_MESSAGES/messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -56,3 +60,19 @@ def test_chinese_site(tmp_path: Path) -> None:
     assert '<h1 id="overall">服务轻微中断</h1>' in index
     assert "2026年11月24日 11:30 UTC+08:00" in index
     assert "Past incidents" not in index and "近期事件" in index
+
+
+def test_texts_with_values_are_remembered_apart_by_the_values_type() -> None:
+    config, _problems = load_config(REPO_ROOT / "statuspage.yaml", "statuspage.yaml")
+    for language in ("en", "zh-CN"):
+        env = make_environment(replace(config, language=language))
+        page = env.from_string(
+            "{{ _('Times are shown in %(zone)s.', zone=a) }}|"
+            "{{ _('Times are shown in %(zone)s.', zone=b) }}|"
+            "{{ _('Times are shown in %(zone)s.', zone=a) }}|"
+            "{{ _('%(title)s: maintenance', title=c) }}")
+        # A str value is escaped, Markup with the same text is not; each remembered apart.
+        shown = page.render(a="<b>", b=Markup("<b>"), c="A & B").split("|")
+        assert "&lt;b&gt;" in shown[0] and "<b>" in shown[1] and "&lt;b&gt;" not in shown[1]
+        assert shown[2] == shown[0] and "A &amp; B" in shown[3]
+        assert page.render(a="UTC", b=Markup("x"), c="Z").split("|")[0] != shown[0]
