@@ -44,12 +44,12 @@ from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
 from .render import (
     RECENT_DAYS,
+    Grouped,
     Inputs,
     Page,
     asset_name,
     clock_pages,
     extra_pages,
-    incidents_by_component,
     make_environment,
     pages,
     render_page,
@@ -339,13 +339,11 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
     inputs, same = Inputs(now, sources), reuse_test(reuse.check, sources)
+    grouped = Grouped.of(config, site, inputs)
     # The calendar follows from the maintenance files, what git says of them, and the time.
     kept = same("maintenance.ics", [
         f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
         for m in site.maintenances for known in [revisions.get(m.slug)]])
-    for path, content in _machine_files(config, site, state, now, figures, revisions,
-                                        catalog.gettext, kept):
-        writer.write(path, content)
     live_feeds: list[tuple[str, str, dict[str, Any]]] = []
 
     def noting(made: Iterable[Page]) -> Iterator[Page]:
@@ -364,15 +362,18 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         return what this share added, as one process may make several shares in turn."""
         checked, linked = set(reuse.new), len(reuse.linked)
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
-                                          reuse.check, sources, part, shown),
+                                          reuse.check, sources, part, shown, grouped),
                                     env, writer, config)
         return _Share(made, {k: v for k, v in reuse.new.items() if k not in checked},
                       reuse.linked[linked:], writer.share(), problem)
 
-    # Processes pay when many pages are to be made: a first build, or one after a change of
-    # settings, templates or overall status, or after many files changed.
-    many = len(site.incidents) + len(site.maintenances) if reuse.fresh else changed
-    workers = _workers(many, PAGES_PARALLEL_FROM)
+    # Processes pay when there are many pages: to make (a first build, or one after a change
+    # of settings, templates or overall status), or to check and link (about 0.1 ms each, at
+    # every rebuild).
+    many = len(site.incidents) + len(site.maintenances)
+    making = many if reuse.fresh else changed
+    pays = making >= PAGES_PARALLEL_FROM or many >= PAGES_CHECKED_FROM
+    workers = _workers(many, 1) if pays else 1
     # With processes, the pages are cut into a few shares per process, and each process
     # takes the next share nobody has taken until none is left: this one too, once it has
     # made the feeds. However the pages' costs fall, the processes finish close together
@@ -389,6 +390,10 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         return done
 
     forked = _Forked(shares_taken, list(range(1, workers)), workers - 1, "making pages")
+    # Meanwhile this process makes the files for machines and the feeds, then takes shares.
+    for path, content in _machine_files(config, site, state, now, figures, revisions,
+                                        catalog.gettext, kept):
+        writer.write(path, content)
     made, problem = _make_pages(feeds, env, writer, config)
     written += made
     problems = [problem]
@@ -420,7 +425,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
             inputs="", git=head, now=now, horizon=until, shown=shown, output=""), quiet.Body(
             site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
             mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
-                  for cid, found in incidents_by_component(site).items()},
+                  for cid, found in grouped.by_component.items()},
             periods=periods(config, site.incidents, now), state=state, lines=lines,
             past=past, feeds=live_feeds, assets=assets, colour=colour, common=reuse.common,
             problems=problems, days=days, files=files)
@@ -453,6 +458,9 @@ def _make_pages(made: Iterable[Page], env: jinja2.Environment, writer: SiteWrite
 
 PAGES_PARALLEL_FROM = 1000
 """Incident and maintenance pages to make before it pays to start processes for them."""
+PAGES_CHECKED_FROM = 3000
+"""Incidents and maintenance notices from which it pays to start processes to check which
+pages a rebuild can keep."""
 SHARES_PER_PROCESS = 4
 """Shares of the pages per process, taken in turn: more even out the processes' loads, and
 each costs a walk over the site to pick its pages."""

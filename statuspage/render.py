@@ -267,17 +267,20 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
           figures: list[ComponentUptime], theme_color: str,
           unchanged: Callable[[str, str], bool] = _unchanged,
           sources: dict[str, str] | None = None, part: tuple[int, int] = (0, 1),
-          shown: dict[str, str] | None = None) -> Iterator[Page]:
+          shown: dict[str, str] | None = None, grouped: Grouped | None = None,
+          ) -> Iterator[Page]:
     """Yield every page of the site with its context; `figures` hold a year of days.
 
     `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
     fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
     `part` (k, n) yields only the k-th of n shares of the pages, for n processes to make
     them side by side; a page's share is decided before any work is done for it. `shown` is
-    `shown_keys` of the figures, if worked out already.
+    `shown_keys` of the figures and `grouped` is `Grouped.of` the site, if worked out already
+    (once for all the shares).
     """
     known = sources or {}
-    inputs = Inputs(now, known)
+    grouped = grouped or Grouped.of(config, site, Inputs(now, known))
+    inputs = grouped.inputs
     turns = itertools.count()
 
     def takes() -> bool:
@@ -285,7 +288,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
 
     page = _pager(config, state, now, assets, theme_color)
     by_id = {f.component.id: f for f in figures}
-    by_component = incidents_by_component(site)
+    by_component = grouped.by_component
     if takes():
         yield _front(page, config, site, state, now, figures, by_component)
 
@@ -301,7 +304,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         if not takes() or same(path, [inputs.maintenance(item)]):
             continue
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
-    yield from _history(config, site, now, page, same, inputs, takes)
+    yield from _history(config, grouped.by_month, now, page, same, inputs, takes)
     if takes():
         postmortems = [_incident_view(i, config, now) for i in site.incidents
                        if i.published_postmortem(now) is not None]
@@ -345,6 +348,28 @@ def _pager(config: SiteConfig, state: Overview, now: datetime, assets: dict[str,
     def page(path: str, template: str, **context: Any) -> Page:
         return Page(path, template, {**common, "page_path": path, **context})
     return page
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The site's incidents as the pages group them, and what can change how each shows:
+    worked out once per build, before the pages are shared out among processes (each share
+    would otherwise work it all out again)."""
+
+    by_component: dict[str, list[Incident]]
+    by_month: dict[str, list[Incident | Maintenance]]
+    inputs: Inputs
+
+    @classmethod
+    def of(cls, config: SiteConfig, site: Site, inputs: Inputs) -> Grouped:
+        by_month: dict[str, list[Incident | Maintenance]] = {}
+        for incident in site.incidents:
+            inputs.incident(incident)
+            by_month.setdefault(_month(incident.started, config), []).append(incident)
+        for item in site.maintenances:
+            inputs.maintenance(item)
+            by_month.setdefault(_month(item.scheduled, config), []).append(item)
+        return cls(incidents_by_component(site), by_month, inputs)
 
 
 def incidents_by_component(site: Site) -> dict[str, list[Incident]]:
@@ -507,14 +532,9 @@ def _component(component: Component, config: SiteConfig, site: Site, state: Over
     }
 
 
-def _history(config: SiteConfig, site: Site, now: datetime, page: Any,
-             same: Callable[[str, list[str | None]], bool], inputs: Inputs,
-             takes: Callable[[], bool]) -> Iterator[Page]:
-    by_month: dict[str, list[Incident | Maintenance]] = {}
-    for incident in site.incidents:
-        by_month.setdefault(_month(incident.started, config), []).append(incident)
-    for item in site.maintenances:
-        by_month.setdefault(_month(item.scheduled, config), []).append(item)
+def _history(config: SiteConfig, by_month: dict[str, list[Incident | Maintenance]],
+             now: datetime, page: Any, same: Callable[[str, list[str | None]], bool],
+             inputs: Inputs, takes: Callable[[], bool]) -> Iterator[Page]:
     current = _month(now, config)
     first = min([current, *by_month])
     last = max([current, *by_month])
