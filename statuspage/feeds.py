@@ -80,7 +80,15 @@ class HistoryChoice:
         self.now = now
         ranked = [(_incident_updated(i, now), i) for i in site.incidents if i.started <= now]
         ranked.sort(key=lambda pair: (pair[0], pair[1].slug), reverse=True)
-        self.incidents = ranked
+        # The newest RECENT of each component's, picked in one pass (not a pass per component
+        # over the newest incidents of every component).
+        self.newest: dict[str | None, list[tuple[datetime, Incident | Maintenance]]] = {
+            None: list(ranked[:RECENT])}
+        for pair in ranked:
+            for component in pair[1].components:
+                mine = self.newest.setdefault(component, [])
+                if len(mine) < RECENT:
+                    mine.append(pair)
         self.maintenances = [(announced(m, revisions.get(m.slug), now), m)
                              for m in site.maintenances]
 
@@ -88,12 +96,7 @@ class HistoryChoice:
                ) -> list[tuple[datetime, Incident | Maintenance]]:
         """Return the newest RECENT incidents and maintenance (of `component`, if given) with
         their update times, newest first."""
-        incidents: list[tuple[datetime, Incident | Maintenance]] = []
-        for updated, incident in self.incidents:
-            if component is None or component in incident.components:
-                incidents.append((updated, incident))
-                if len(incidents) == RECENT:
-                    break
+        incidents = self.newest.get(component, [])
         chosen = incidents + [(times[1], m) for times, m in self.maintenances
                               if component is None or component in m.components]
         chosen.sort(key=lambda pair: (pair[0], _link_id(pair[1])), reverse=True)

@@ -306,11 +306,13 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
     yield from _history(config, grouped.by_month, now, page, same, inputs, takes)
     if takes():
-        postmortems = [_incident_view(i, config, now) for i in site.incidents
-                       if i.published_postmortem(now) is not None]
-        postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
-                         reverse=True)
-        yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
+        published = [i for i in site.incidents if i.published_postmortem(now) is not None]
+        # Its list follows from the incidents with a published postmortem and their files.
+        if not same("postmortems/index.html", [inputs.incident(i) for i in published]):
+            postmortems = [_incident_view(i, config, now) for i in published]
+            postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
+                             reverse=True)
+            yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
     shown = shown_keys(config, figures) if shown is None else shown
     if takes():
         # The windows and months as shown; and what the response records follow from: every

@@ -643,3 +643,25 @@ def test_a_folder_refused_for_its_size_leaves_the_cache_as_it_was(
     result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", EXAMPLE_NOW)
     assert result.exit_code == 1 and "refusing to read" in result.output
     assert ParseCache(example).old.keys() == before.keys()
+
+
+def test_the_postmortems_page_is_kept_until_its_list_changes(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    postmortem = example / "incidents/2026-11-20-chat-api-errors.postmortem.md"
+    postmortem.write_text(postmortem.read_text().replace("---\n", "---\npublished: "
+                                                         "2026-11-24 15:00\n", 1))
+    build(example)
+    assert b"2026-11-20-chat-api-errors" not in (
+        example / "site/postmortems/index.html").read_bytes()
+    made = _rendered(monkeypatch)
+    source = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    build(example, "2026-11-24 12:30")
+    assert "incidents/2026-11-05-asr-long-audio-timeouts/index.html" in made
+    assert "postmortems/index.html" not in made
+    # Its publication time reached, with no file changed, the postmortem is listed.
+    build(example, "2026-11-24 15:30")
+    assert "postmortems/index.html" in made
+    listed = tree(example / "site")
+    assert b"2026-11-20-chat-api-errors" in listed["postmortems/index.html"]
+    assert listed == clean_build(example, tmp_path, "2026-11-24 15:30")
