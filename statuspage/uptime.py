@@ -394,16 +394,21 @@ def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | No
         past = hashlib.sha256(repr((__version__, line.basis, config.timezone.key, today, count,
                                     first)).encode()).hexdigest()
         kept = memo.get(f"uptime:{past}") if memo is not None else None
-        if isinstance(kept, tuple) and len(kept) == 2:
+        # Kept as the first day's ordinal and each past day's figure (most days share one):
+        # a year of days for each of a hundred components is loaded and saved at every build.
+        if isinstance(kept, tuple) and len(kept) == 3:
             (today_figure,) = line.figures([zone(today), zone(tomorrow)])
             (month_figure,) = line.figures([zone(this_month), zone(following)])
-            day_list = [*kept[0], Day(today, today_figure)]
-            month_map = {**kept[1], f"{today.year:04d}-{today.month:02d}": month_figure}
+            start = date.fromordinal(kept[0])
+            day_list = [Day(start + timedelta(days=n), figure) for n, figure in enumerate(kept[1])]
+            day_list.append(Day(today, today_figure))
+            month_map = {**kept[2], f"{today.year:04d}-{today.month:02d}": month_figure}
         else:
             day_list = day_figures(line, zone, today, count)
             month_map = month_figures(line, zone, first, today)
             if memo is not None:
-                memo.put(f"uptime:{past}", (tuple(day_list[:-1]),
+                memo.put(f"uptime:{past}", (day_list[0].date.toordinal(),
+                                            tuple(day.figure for day in day_list[:-1]),
                                             dict(list(month_map.items())[:-1])))
         result.append(ComponentUptime(
             component=component,
