@@ -26,6 +26,7 @@ from . import __version__, quiet, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
 from .cache import (
+    UNREADABLE,
     CompiledTemplates,
     PageReuse,
     ParseCache,
@@ -38,7 +39,7 @@ from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
 from .i18n import translations
-from .load import MAX_FILES, Found, load_document, scan_documents
+from .load import MAX_FILES, Found, document_of, read_bytes, scan_documents
 from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
 from .parse import POSTMORTEM_SUFFIX, Parsed, parse_document
@@ -87,32 +88,48 @@ PARALLEL_FROM = 400
 """Files to parse before it pays to start worker processes."""
 
 
-def _parse_files(config: SiteConfig, files: list[tuple[Path, str]],
-                 ) -> list[tuple[Parsed | None, list[Problem]]]:
-    md = MarkdownRenderer()
-    found: list[tuple[Parsed | None, list[Problem]]] = []
+_Looked = tuple[str, "tuple[Parsed | None, list[Problem]] | None"]
+"""A file's digest, and what parsing it gave (None: the cache has it already)."""
+
+
+def _read_and_parse(config: SiteConfig, settings: str, cached: Callable[[str], bool],
+                    files: list[tuple[str, str]]) -> list[_Looked]:
+    """Read each file (path, as shown); return its digest, and what parsing it gives unless
+    the cache has that already (`cached` of its key). Each file is read once, and what is
+    parsed is what was digested even if the file changes meanwhile."""
+    md: MarkdownRenderer | None = None
+    found: list[_Looked] = []
     for path, shown in files:
-        document, problems = load_document(path, shown)
-        if document is None:
-            found.append((None, problems))
+        data, problems = read_bytes(Path(path), shown)
+        digest = UNREADABLE if data is None else hashlib.sha256(data).hexdigest()
+        if cached(fingerprint(settings, shown, digest)):
+            found.append((digest, None))
             continue
+        document, more = (None, []) if data is None else document_of(data, path, shown)
+        problems += more
+        if document is None:
+            found.append((digest, (None, problems)))
+            continue
+        md = md or MarkdownRenderer()
         parsed, more = parse_document(document, config, md)
         # The cache keeps what later steps read of the file (its front matter, for line
         # numbers), not its text: a third less to load at every rebuild.
         parsed = replace(parsed, document=replace(parsed.document, body=""))
-        found.append((parsed, problems + more))
+        found.append((digest, (parsed, problems + more)))
     return found
 
 
-def _parse_all(config: SiteConfig, files: list[tuple[Path, str]],
-               ) -> list[tuple[Parsed | None, list[Problem]]]:
-    """Parse files, across the machine's cores when there are enough of them."""
+def _parse_all(config: SiteConfig, settings: str, cached: Callable[[str], bool],
+               files: list[tuple[str, str]]) -> list[_Looked]:
+    """Read and parse files (see `_read_and_parse`), across the machine's cores when there are
+    enough of them: a first build reads every file."""
+    job = partial(_read_and_parse, config, settings, cached)
     workers = _workers(len(files), PARALLEL_FROM)
     if workers == 1:
-        return _parse_files(config, files)
+        return job(files)
     size = max(50, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    parts = _Forked(partial(_parse_files, config), chunks, workers, "parsing files").results()
+    parts = _Forked(job, chunks, workers, "parsing files").results()
     return [item for part in parts for item in part]
 
 
@@ -143,25 +160,37 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
     cache = ParseCache(config.root)
     settings = fingerprint(__version__, toolchain(), config)
-    pending: list[tuple[Path, str]] = []  # to parse, and their keys
-    waiting: list[str] = []
+    looks: list[tuple[Found, str]] = []  # files to read: changed, or new to the cache
     keys: dict[str, str] = {}  # by path below the folder
     folder = config.shown(config.incidents_dir)
+    taken: list[Found] = []
     for found in files:
         shown = f"{folder}/{found.relative}"
         if (linked or found.link) and not Path(found.path).resolve().is_relative_to(inside):
             problems.append(warning(Location(shown),
                                     "a link to a file outside the repository; skipped"))
             continue
-        digest = cache.digest(found.path, shown, found.status)
+        taken.append(found)
+        digest = cache.known_digest(shown, found.status)
+        if digest is not None:
+            key = fingerprint(settings, shown, digest)
+            if cache.get(key) is not None:
+                keys[found.relative] = key
+                continue
+        looks.append((found, shown))
+    fresh = 0
+    for (found, shown), (digest, outcome) in zip(looks, _parse_all(
+            config, settings, cache.has, [(f.path, shown) for f, shown in looks]), strict=True):
+        cache.note_digest(shown, found.status, digest)
         keys[found.relative] = key = fingerprint(settings, shown, digest)
-        if cache.get(key) is None:
-            pending.append((Path(found.path), shown))
-            waiting.append(key)
-    for key, outcome in zip(waiting, _parse_all(config, pending), strict=True):
-        cache.put(key, outcome)
+        if outcome is None:
+            cache.get(key)  # kept for the next build
+        else:
+            cache.put(key, outcome)
+            fresh += 1
     by_name: dict[str, str] = {}
-    for relative, key in keys.items():
+    for relative in (f.relative for f in taken):  # in the order the files were found
+        key = keys[relative]
         name = relative.rpartition("/")[2]
         by_name[name] = key
         parsed, problems_here = cache.get(key)
@@ -171,7 +200,7 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
             continue
         results.append((parsed, problems_here))
     site, more = assemble(results, now, unreadable)
-    return site, problems + more, by_name, len(pending), cache
+    return site, problems + more, by_name, fresh, cache
 
 
 @contextmanager

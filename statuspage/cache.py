@@ -145,6 +145,14 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+UNREADABLE = "unreadable"
+"""The digest of a file that could not be read."""
+
+
+def _status(found: os.stat_result) -> tuple[int, ...]:
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
 class ParseCache:
     """Cached results by key, and the content digest of each file by its status (as git's
     index does) so that an unchanged file is not even read.
@@ -171,22 +179,26 @@ class ParseCache:
         self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self.started = time.time_ns()
 
-    def digest(self, path: str, name: str, found: os.stat_result) -> str:
-        """Return the SHA-256 of the file's bytes, or 'unreadable'; `found` is its status."""
-        status = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns,
-                  found.st_ctime_ns)
+    def known_digest(self, name: str, found: os.stat_result) -> str | None:
+        """Return the SHA-256 of the file's bytes if the last build read it with this status
+        (`found`), as git's index knows a file unchanged without reading it; else None."""
         known = self.old_digests.get(name)
-        if known is not None and known[0] == status:
+        if known is not None and known[0] == _status(found):
             self.digests[name] = known
             return known[1]
-        try:
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256(handle.read()).hexdigest()
-        except OSError:
-            return "unreadable"
-        if max(found.st_mtime_ns, found.st_ctime_ns) < self.started - SETTLED_NS:
-            self.digests[name] = (status, digest)
-        return digest
+        return None
+
+    def note_digest(self, name: str, found: os.stat_result, digest: str) -> None:
+        """Keep the digest of a file's bytes (or UNREADABLE) read while it had status `found`,
+        for the next build, if it had settled: a file changed within the file system's clock
+        tick before the build could change again and keep its status."""
+        if digest != UNREADABLE and max(found.st_mtime_ns, found.st_ctime_ns) < \
+                self.started - SETTLED_NS:
+            self.digests[name] = (_status(found), digest)
+
+    def has(self, key: str) -> bool:
+        """Return whether there is a result for `key` (without keeping it)."""
+        return key in self.new or key in self.old
 
     def _read(self, path: Path) -> tuple[bytes, dict[str, Any]] | None:
         """Return a cache file's signature and content if it is ours and of this format."""

@@ -170,14 +170,24 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, first_line
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
     """Return the file's text (BOM removed, newlines normalised) or the reason it can't be read."""
+    data, problems = read_bytes(path, shown)
+    return (None, problems) if data is None else decode(data, shown)
+
+
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """Return the file's bytes or the reason it can't be read (too large, no access)."""
     where = Location(shown, 1)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, [error(where, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
         return None, [error(Location(shown), f"cannot read file: {exc.strerror or exc}")]
+
+
+def decode(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    """Return a file's bytes as text (BOM removed, newlines normalised), or why they aren't."""
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
         return None, [error(Location(shown, line), "binary file: contains a NUL byte")]
@@ -221,7 +231,13 @@ def split_front_matter(text: str, shown: str) -> tuple[Document | None, list[Pro
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
     """Return one incident, maintenance or postmortem file, read and split."""
-    text, problems = read_text(path, shown)
+    data, problems = read_bytes(path, shown)
+    return (None, problems) if data is None else document_of(data, path, shown)
+
+
+def document_of(data: bytes, path: Path | str, shown: str) -> tuple[Document | None, list[Problem]]:
+    """Return one incident, maintenance or postmortem file from its bytes, split."""
+    text, problems = decode(data, shown)
     if text is None:
         return None, problems
     document, more = split_front_matter(text, shown)

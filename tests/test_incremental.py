@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
@@ -377,14 +378,14 @@ def test_a_parsing_process_that_dies_fails_the_build_too(
     monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     parent = os.getpid()
-    parse_files = build_module._parse_files
+    read_and_parse = build_module._read_and_parse
 
     def dying(*args: object) -> object:
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
-        return parse_files(*args)  # type: ignore[arg-type]
+        return read_and_parse(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "_parse_files", dying)
+    monkeypatch.setattr(build_module, "_read_and_parse", dying)
     signal.alarm(120)
     try:
         result = run_cli("build", "--config", str(example / "statuspage.yaml"),
@@ -665,3 +666,28 @@ def test_the_postmortems_page_is_kept_until_its_list_changes(
     listed = tree(example / "site")
     assert b"2026-11-20-chat-api-errors" in listed["postmortems/index.html"]
     assert listed == clean_build(example, tmp_path, "2026-11-24 15:30")
+
+
+def test_files_read_and_parsed_in_processes_give_the_site_one_process_gives(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = clean_build(example, tmp_path, EXAMPLE_NOW)
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    build(example)
+    assert tree(example / "site") == serial
+    # A file touched but not changed is read again (its status moved), not parsed again.
+    parsed: list[str] = []
+    parse_document = build_module.parse_document
+
+    def counting(document: Any, *args: Any) -> Any:
+        parsed.append(document.shown)
+        return parse_document(document, *args)
+
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 10_000)
+    monkeypatch.setattr(build_module, "parse_document", counting)
+    touched = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    os.utime(touched, (time.time() - 60, time.time() - 60))
+    edited = example / "incidents/2026-10-14-chat-api-outage.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    build(example)
+    assert [Path(p).name for p in parsed] == [edited.name]
