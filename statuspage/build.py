@@ -129,7 +129,16 @@ def _parse_all(config: SiteConfig, settings: str, cached: Callable[[str], bool],
         return job(files)
     size = max(50, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    parts = _Forked(job, chunks, workers, "parsing files").results()
+    forked = _Forked(job, chunks, workers, "parsing files")
+    # What comes back lives as long as the build, like the cache (see cache.read_signed).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parts = forked.results()
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
     return [item for part in parts for item in part]
 
 
@@ -217,6 +226,7 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+        gc.unfreeze()  # what loading the caches froze (see cache.read_signed)
 
 
 def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:

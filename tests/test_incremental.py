@@ -4,6 +4,7 @@ this machine did not sign is never loaded."""
 
 from __future__ import annotations
 
+import gc
 import hmac
 import os
 import pickle
@@ -691,3 +692,12 @@ def test_files_read_and_parsed_in_processes_give_the_site_one_process_gives(
     edited.write_text(edited.read_text() + "\nOne more line.\n")
     build(example)
     assert [Path(p).name for p in parsed] == [edited.name]
+
+
+def test_a_build_hands_what_it_loaded_back_to_the_collector(example: Path) -> None:
+    build(example)
+    source = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    build(example, "2026-11-24 12:30")  # loads the cache: frozen while the build runs
+    # `serve` builds again and again in one process: nothing may stay out of its reach.
+    assert gc.get_freeze_count() == 0
