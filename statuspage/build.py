@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import itertools
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -102,7 +102,9 @@ def _read_and_parse(config: SiteConfig, settings: str, cached: Callable[[str], b
     for path, shown in files:
         data, problems = read_bytes(Path(path), shown)
         digest = UNREADABLE if data is None else hashlib.sha256(data).hexdigest()
-        if cached(fingerprint(settings, shown, digest)):
+        # A file that can't be read (or is too large) is looked at anew each time: its
+        # problem (its size, say) is today's, not the first one cached under UNREADABLE.
+        if data is not None and cached(fingerprint(settings, shown, digest)):
             found.append((digest, None))
             continue
         document, more = (None, []) if data is None else document_of(data, path, shown)
@@ -403,7 +405,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
                                           reuse.check, sources, part, shown, grouped),
                                     env, writer, config)
-        return _Share(made, {k: v for k, v in reuse.new.items() if k not in checked},
+        return _Share(part[0], made, {k: v for k, v in reuse.new.items() if k not in checked},
                       reuse.linked[linked:], writer.share(), problem)
 
     # Processes pay when there are many pages: to make (a first build, or one after a change
@@ -411,41 +413,47 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     # every rebuild).
     many = len(site.incidents) + len(site.maintenances)
     making = many if reuse.fresh else changed
-    pays = making >= PAGES_PARALLEL_FROM or many >= PAGES_CHECKED_FROM
+    # (Only checks in a process with no other thread: `serve` answers requests and watches
+    # files meanwhile, and a process forked while a thread holds a lock can hang on it.)
+    pays = making >= PAGES_PARALLEL_FROM or (many >= PAGES_CHECKED_FROM
+                                             and threading.active_count() == 1)
     workers = _workers(many, 1) if pays else 1
     # With processes, the pages are cut into a few shares per process, and each process
     # takes the next share nobody has taken until none is left: this one too, once it has
     # made the feeds. However the pages' costs fall, the processes finish close together
     # (a fixed share each left one process idle for seconds at 10,000 incidents).
     shares = workers * SHARES_PER_PROCESS if workers > 1 else 1
-    take = _Turns().take if workers > 1 else itertools.count().__next__
+    turns = _Turns() if workers > 1 else None
 
-    def shares_taken(_: int) -> list[_Share]:
+    def shares_taken(failed: Callable[[], bool]) -> list[_Share]:
+        """Make shares until none is left (or, `failed`, another process has died)."""
         done: list[_Share] = []
-        while (k := take()) < shares:
+        while (k := turns.take(failed) if turns else len(done)) is not None and k < shares:
             done.append(share((k, shares)))
             if done[-1].problem is not None:
                 break
         return done
 
-    forked = _Forked(shares_taken, list(range(1, workers)), workers - 1, "making pages")
-    # Meanwhile this process makes the files for machines and the feeds, then takes shares.
-    for path, content in _machine_files(config, site, state, now, figures, revisions,
-                                        catalog.gettext, kept):
-        writer.write(path, content)
-    made, problem = _make_pages(feeds, env, writer, config)
-    written += made
-    problems = [problem]
-    for mine in shares_taken(0):  # made here: reuse and the writer have noted them already
-        written += mine.made
-        problems.append(mine.problem)
-    for done in (s for part in forked.results() for s in part):
-        written += done.made
-        reuse.new.update(done.checked)
-        reuse.linked += done.linked
-        writer.merge(done.files)
-        problems.append(done.problem)
-    found = [p for p in problems if p is not None]
+    with _Forked(lambda _: shares_taken(lambda: False), list(range(1, workers)), workers - 1,
+                 "making pages") as forked:
+        # Meanwhile this process makes the files for machines and the feeds, then shares.
+        for path, content in _machine_files(config, site, state, now, figures, revisions,
+                                            catalog.gettext, kept):
+            writer.write(path, content)
+        made, problem = _make_pages(feeds, env, writer, config)
+        written += made
+        problems = [(-1, problem)]
+        for mine in shares_taken(forked.failed):  # reuse and the writer noted them already
+            written += mine.made
+            problems.append((mine.part, mine.problem))
+        for done in (s for part in forked.results() for s in part):
+            written += done.made
+            reuse.new.update(done.checked)
+            reuse.linked += done.linked
+            writer.merge(done.files)
+            problems.append((done.part, done.problem))
+    # The lowest share's, whichever process met it first: the same error at every run.
+    found = [p for _, p in sorted(problems, key=lambda pair: pair[0]) if p is not None]
     if found:
         raise BuildFailed(found[:1])
     written += reuse.linked
@@ -475,6 +483,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
 class _Share:
     """What a process that made a share of the pages hands back."""
 
+    part: int
     made: list[str]
     checked: dict[str, str]
     linked: list[str]
@@ -509,13 +518,24 @@ class _Turns:
     """Hands out 0, 1, 2, … across processes forked after it is made: each number once."""
 
     def __init__(self) -> None:
-        self._next: Any = mp.get_context("fork").Value("i", 0)
+        context = mp.get_context("fork")
+        self._next: Any = context.RawValue("i", 0)
+        self.lock = context.Lock()
 
-    def take(self) -> int:
-        with self._next.get_lock():
+    def take(self, failed: Callable[[], bool]) -> int | None:
+        """Return the next number; None if `failed` says to stop waiting (a process that
+        died holding the lock would otherwise keep this one waiting forever)."""
+        while not self.lock.acquire(timeout=0.2):
+            if failed():
+                return None
+        try:
             found: int = self._next.value
             self._next.value = found + 1
+        finally:
+            self.lock.release()
         return found
+
+
 _JOB: Callable[[Any], Any] | None = None
 
 
@@ -568,6 +588,19 @@ class _Forked(Generic[A, R]):
                                      "changed")]) from None
         finally:
             self.pool.shutdown(cancel_futures=True)
+
+    def failed(self) -> bool:
+        """Return whether a process has died (its results would raise)."""
+        return any(f.done() and f.exception() is not None for f in self.futures)
+
+    def __enter__(self) -> _Forked[A, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the processes however the work here ended: none may go on writing into a
+        folder that is being thrown away."""
+        if self.futures:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _feed_check(inputs: Inputs, same: Callable[[str, list[str | None]], bool], now: datetime,

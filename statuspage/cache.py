@@ -280,7 +280,9 @@ class ParseCache:
 
 def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
     """Return the signature and content of a file `write_signed` made with this secret; None
-    for any other file (one committed by someone else is never unpickled)."""
+    for any other file (one committed by someone else is never unpickled). What it loads is
+    frozen for the garbage collector: call it within `build.rare_collections`, which thaws
+    everything when the build ends."""
     try:
         raw = path.read_bytes()
     except OSError:

@@ -24,6 +24,7 @@ from statuspage import quiet as quiet_module
 from statuspage import revisions as revisions_module
 from statuspage.cache import FORMAT, ParseCache
 from statuspage.config import load_config
+from statuspage.load import MAX_FILE_BYTES
 from statuspage.render import Page
 
 
@@ -701,3 +702,30 @@ def test_a_build_hands_what_it_loaded_back_to_the_collector(example: Path) -> No
     build(example, "2026-11-24 12:30")  # loads the cache: frozen while the build runs
     # `serve` builds again and again in one process: nothing may stay out of its reach.
     assert gc.get_freeze_count() == 0
+
+
+def test_a_file_too_large_is_told_at_its_size_now(example: Path) -> None:
+    build(example)
+    big = example / "incidents/2026-11-20-big.md"
+    big.write_text("---\ntitle: Big\nseverity: P2\n---\n" + "x" * (MAX_FILE_BYTES + 10))
+    config = str(example / "statuspage.yaml")
+    sizes = []
+    for _ in range(2):
+        result = run_cli("build", "--config", config, "--now", EXAMPLE_NOW)
+        assert result.exit_code == 1
+        sizes.append(big.stat().st_size)
+        assert f"file is {sizes[-1]:,} bytes" in result.output, result.output
+        with big.open("a") as handle:
+            handle.write("y" * 5000)
+    assert sizes[0] != sizes[1]
+
+
+def test_taking_a_turn_gives_up_once_another_process_has_died() -> None:
+    turns = build_module._Turns()
+    assert [turns.take(lambda: False) for _ in range(3)] == [0, 1, 2]
+    turns.lock.acquire()  # as a process killed while holding it leaves it
+    try:
+        assert turns.take(lambda: True) is None
+    finally:
+        turns.lock.release()
+    assert turns.take(lambda: False) == 3
