@@ -287,8 +287,9 @@ def serve(config_path: str, port: int, host: str) -> None:
         signal.signal(signal.SIGTERM, _interrupt)
         server.start()
         bound_host, bound_port = server.address
-        click.echo(f"serving on http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
         try:
+            # (Inside: a signal that comes as soon as this line is out still stops cleanly.)
+            click.echo(f"serving on http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
