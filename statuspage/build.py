@@ -31,6 +31,7 @@ from .cache import (
     PageReuse,
     ParseCache,
     fingerprint,
+    lasting,
     prune_spares,
     spare_site,
     toolchain,
@@ -132,15 +133,8 @@ def _parse_all(config: SiteConfig, settings: str, cached: Callable[[str], bool],
     size = max(50, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     forked = _Forked(job, chunks, workers, "parsing files")
-    # What comes back lives as long as the build, like the cache (see cache.read_signed).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with lasting():  # what comes back lives as long as the build, like the cache
         parts = forked.results()
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
     return [item for part in parts for item in part]
 
 
@@ -228,7 +222,7 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()  # what loading the caches froze (see cache.read_signed)
+        gc.unfreeze()  # what was loaded `lasting`
 
 
 def build(config: SiteConfig, out: Path, now: datetime) -> BuildResult:
@@ -255,7 +249,7 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
         cache.save()
         raise BuildFailed(problems)
     try:
-        check_output(out, [config.root, config.incidents_dir, config.templates_dir])
+        _check_output(config, out)
     except OutputRefused as exc:
         cache.save()
         raise BuildFailed([*problems, error(Location(str(out)), str(exc))]) from None
@@ -279,6 +273,11 @@ def _build(config: SiteConfig, out: Path, now: datetime, files: list[Found] | No
     return BuildResult(out, writer.count, problems)
 
 
+def _check_output(config: SiteConfig, out: Path) -> None:
+    """Raise OutputRefused if a build may not replace `out` (see write.check_output)."""
+    check_output(out, [config.root, config.incidents_dir, config.templates_dir])
+
+
 def _finish(writer: SiteWriter, reuse: PageReuse, spare: Path | None) -> None:
     """Swap the new site in, keep what its pages were made from, and prune the spare sites
     of other output folders."""
@@ -298,7 +297,7 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, inputs: str, temp
                 snapshot.git is not None and quiet.git_head(config.root) != snapshot.git):
         return None
     try:
-        check_output(out, [config.root, config.incidents_dir, config.templates_dir])
+        _check_output(config, out)
     except OutputRefused:
         return None
     body = quiet.load_body(config, out, snapshot)
@@ -367,9 +366,11 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     env = _environment(config, catalog, templates)
     written: list[str] = []
     days = max(config.uptime_days, YEAR)
-    lines = uptime.timelines(config, site, now)
+    inputs = Inputs(now, sources)
+    grouped = Grouped.of(config, site, inputs)
+    lines = uptime.timelines(config, site, now, grouped.by_component)
     figures = uptime.figures(config, lines, now, days, memo=cache)
-    past = {key: cache.get(key) for key in {f"uptime:{f.past}" for f in figures}}
+    past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
     shown = shown_keys(config, figures)
     # Read once: a commit made during the build must not be taken for the one it shows.
     head = quiet.git_head(config.root) if site.maintenances else None
@@ -379,8 +380,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
-    inputs, same = Inputs(now, sources), reuse_test(reuse.check, sources)
-    grouped = Grouped.of(config, site, inputs)
+    same = reuse_test(reuse.check, sources)
     # The calendar follows from the maintenance files, what git says of them, and the time.
     kept = same("maintenance.ics", [
         f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
@@ -403,7 +403,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         return what this share added, as one process may make several shares in turn."""
         checked, linked = set(reuse.new), len(reuse.linked)
         made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
-                                          reuse.check, sources, part, shown, grouped),
+                                          reuse.check, part, shown, grouped),
                                     env, writer, config)
         return _Share(part[0], made, {k: v for k, v in reuse.new.items() if k not in checked},
                       reuse.linked[linked:], writer.share(), problem)

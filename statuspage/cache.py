@@ -18,6 +18,8 @@ import pickle
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,15 @@ def spare_site(root: Path, out: Path) -> Path | None:
     return None if folder is None else folder / f"site-{_output_key(out)}"
 
 
-def quiet_path(root: Path, out: Path) -> Path | None:
-    """Return where a build into `out` leaves what a quiet rebuild needs (see quiet.py)."""
+def quiet_paths(root: Path, out: Path) -> tuple[Path, Path] | None:
+    """Return where a build into `out` leaves what a quiet rebuild needs (see quiet.py): the
+    snapshot and its body."""
     folder = cache_folder(root)
-    return None if folder is None else folder / f"quiet-{_output_key(out)}.pickle"
+    return None if folder is None else _quiet_files(folder, _output_key(out))
+
+
+def _quiet_files(folder: Path, key: str) -> tuple[Path, Path]:
+    return folder / f"quiet-{key}.pickle", folder / f"quiet-{key}.body.pickle"
 
 
 def prune_spares(keep: Path) -> None:
@@ -93,8 +100,8 @@ def drop_spare(spare: Path) -> None:
         spare.with_name(spare.name + suffix).unlink(missing_ok=True)
     key = spare.name.removeprefix('site-')
     spare.with_name(f"pages-{key}.json").unlink(missing_ok=True)
-    spare.with_name(f"quiet-{key}.pickle").unlink(missing_ok=True)
-    spare.with_name(f"quiet-{key}.body.pickle").unlink(missing_ok=True)
+    for path in _quiet_files(spare.parent, key):
+        path.unlink(missing_ok=True)
 
 
 KEY_BYTES = 32
@@ -149,8 +156,31 @@ UNREADABLE = "unreadable"
 """The digest of a file that could not be read."""
 
 
-def _status(found: os.stat_result) -> tuple[int, ...]:
+def file_status(found: os.stat_result) -> tuple[int, ...]:
+    """Return what tells a file's content unchanged without reading it, as git's index does."""
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
+def settled(found: os.stat_result, at: int) -> bool:
+    """Return whether a file found at `at` (ns) was last changed long enough before: one
+    changed within the file system's clock tick could change again and keep its status."""
+    return max(found.st_mtime_ns, found.st_ctime_ns) < at - SETTLED_NS
+
+
+@contextmanager
+def lasting() -> Iterator[None]:
+    """Make objects that live as long as the build (a loaded cache, parse results): the
+    collector neither walks them as they are made nor afterwards (it walked a whole cache
+    twice, 0.2 s, at 10,000 incidents). They are frozen until `build.rare_collections`
+    hands them back, so use this within it."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 class ParseCache:
@@ -183,7 +213,7 @@ class ParseCache:
         """Return the SHA-256 of the file's bytes if the last build read it with this status
         (`found`), as git's index knows a file unchanged without reading it; else None."""
         known = self.old_digests.get(name)
-        if known is not None and known[0] == _status(found):
+        if known is not None and known[0] == file_status(found):
             self.digests[name] = known
             return known[1]
         return None
@@ -192,9 +222,8 @@ class ParseCache:
         """Keep the digest of a file's bytes (or UNREADABLE) read while it had status `found`,
         for the next build, if it had settled: a file changed within the file system's clock
         tick before the build could change again and keep its status."""
-        if digest != UNREADABLE and max(found.st_mtime_ns, found.st_ctime_ns) < \
-                self.started - SETTLED_NS:
-            self.digests[name] = (_status(found), digest)
+        if digest != UNREADABLE and settled(found, self.started):
+            self.digests[name] = (file_status(found), digest)
 
     def has(self, key: str) -> bool:
         """Return whether there is a result for `key` (without keeping it)."""
@@ -281,8 +310,7 @@ class ParseCache:
 def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
     """Return the signature and content of a file `write_signed` made with this secret; None
     for any other file (one committed by someone else is never unpickled). What it loads is
-    frozen for the garbage collector: call it within `build.rare_collections`, which thaws
-    everything when the build ends."""
+    `lasting`."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -290,20 +318,11 @@ def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
     signature, payload = raw[:32], raw[32:]
     if not hmac.compare_digest(signature, hmac.digest(secret, payload, "sha256")):
         return None
-    collecting = gc.isenabled()
-    gc.disable()  # walking every object as it is made would triple the time
     try:
-        loaded = pickle.loads(payload)
+        with lasting():
+            return signature, pickle.loads(payload)
     except Exception:  # a stale or damaged cache is only a slower build
         return None
-    finally:
-        # What was loaded lives as long as the build: the collector leaves it alone (it
-        # walked the whole cache twice, 0.2 s, at 10,000 incidents) until the build ends
-        # and `rare_collections` hands it back.
-        gc.freeze()
-        if collecting:
-            gc.enable()
-    return signature, loaded
 
 
 def write_signed(secret: bytes, path: Path, content: Any) -> bytes:

@@ -247,3 +247,12 @@ class Site:
 
     incidents: tuple[Incident, ...]
     maintenances: tuple[Maintenance, ...]
+
+
+def incidents_by_component(site: Site) -> dict[str, list[Incident]]:
+    """Return each component's incidents, newest first."""
+    found: dict[str, list[Incident]] = {}
+    for incident in site.incidents:
+        for component_id in incident.components:
+            found.setdefault(component_id, []).append(incident)
+    return found

@@ -25,11 +25,12 @@ from typing import Any
 
 from . import __version__
 from .cache import (
-    SETTLED_NS,
+    file_status,
     fingerprint,
-    quiet_path,
+    quiet_paths,
     read_signed,
     secret,
+    settled,
     toolchain,
     write_signed,
 )
@@ -114,20 +115,18 @@ def inputs(config: SiteConfig, found: list[Found], templates: str,
     """Return a digest of every input of a build but the clock and git (the files as found
     at `scanned`, in ns), and whether it can be trusted: a file changed within the file
     system's clock tick before it was found could change again and keep its status."""
-    started = scanned - SETTLED_NS
-    files = [(f.relative, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
-             for f in found for s in [f.status]]
-    settled = all(max(f[4], f[5]) < started for f in files)
+    files = [(f.relative, *file_status(f.status)) for f in found]
+    trusted = all(settled(f.status, scanned) for f in found)
     logo: object = None
     if config.logo is not None:
         try:
-            s = config.logo.stat()
-            logo = (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
-            settled = settled and max(s.st_mtime_ns, s.st_ctime_ns) < started
+            status = config.logo.stat()
+            logo = file_status(status)
+            trusted = trusted and settled(status, scanned)
         except OSError:
             logo = "missing"
     digest = fingerprint(__version__, toolchain(), config, templates, logo, files)
-    return digest, settled
+    return digest, trusted
 
 
 def git_head(root: Path) -> str:
@@ -181,14 +180,9 @@ def shown_on_front(site: Site, now: datetime, days: int) -> Site:
     return Site(tuple(i for i in site.incidents if i.end(now) >= since), site.maintenances)
 
 
-def _paths(config: SiteConfig, out: Path) -> tuple[Path, Path] | None:
-    head = quiet_path(config.root, out)
-    return None if head is None else (head, head.with_name(head.stem + ".body.pickle"))
-
-
 def load(config: SiteConfig, out: Path) -> Snapshot | None:
     """Return the snapshot the last build into `out` left, if it is ours and whole."""
-    paths, key = _paths(config, out), secret()
+    paths, key = quiet_paths(config.root, out), secret()
     if paths is None or key is None:
         return None
     found = read_signed(key, paths[0])
@@ -199,7 +193,7 @@ def load(config: SiteConfig, out: Path) -> Snapshot | None:
 
 def load_body(config: SiteConfig, out: Path, snapshot: Snapshot) -> Body | None:
     """Return the body that goes with the snapshot, if it is there and whole."""
-    paths, key = _paths(config, out), secret()
+    paths, key = quiet_paths(config.root, out), secret()
     if paths is None or key is None:
         return None
     found = read_signed(key, paths[1])
@@ -212,7 +206,7 @@ def save(config: SiteConfig, out: Path, snapshot: Snapshot | None,
          body: Body | None = None) -> None:
     """Keep the snapshot for the next build into `out`, with a new body if one is given
     (else with the last one); None forgets the last snapshot."""
-    paths, key = _paths(config, out), secret()
+    paths, key = quiet_paths(config.root, out), secret()
     if paths is None or key is None:
         return
     head, rest = paths

@@ -21,7 +21,14 @@ from . import __version__
 from .bars import THRESHOLDS, day_views, percent, runs
 from .config import SiteConfig
 from .i18n import N_, Formats, translations
-from .model import Component, ComponentStatus, Incident, Maintenance, Site
+from .model import (
+    Component,
+    ComponentStatus,
+    Incident,
+    Maintenance,
+    Site,
+    incidents_by_component,
+)
 from .sla import Period, periods
 from .status import Overview, is_ongoing, performance
 from .uptime import ComponentUptime, Figure
@@ -258,28 +265,19 @@ def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str
     return [{"date": day, "entries": entries} for day, entries in days.items()]
 
 
-def _unchanged(path: str, inputs: str) -> bool:
-    return False
-
-
 def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
-          assets: dict[str, str],
-          figures: list[ComponentUptime], theme_color: str,
-          unchanged: Callable[[str, str], bool] = _unchanged,
-          sources: dict[str, str] | None = None, part: tuple[int, int] = (0, 1),
-          shown: dict[str, str] | None = None, grouped: Grouped | None = None,
-          ) -> Iterator[Page]:
+          assets: dict[str, str], figures: list[ComponentUptime], theme_color: str,
+          unchanged: Callable[[str, str], bool], part: tuple[int, int],
+          shown: dict[str, str], grouped: Grouped) -> Iterator[Page]:
     """Yield every page of the site with its context; `figures` hold a year of days.
 
     `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
-    fingerprints in `sources`, and what the time changes on it) already exists: it is skipped.
-    `part` (k, n) yields only the k-th of n shares of the pages, for n processes to make
-    them side by side; a page's share is decided before any work is done for it. `shown` is
-    `shown_keys` of the figures and `grouped` is `Grouped.of` the site, if worked out already
-    (once for all the shares).
+    fingerprints, and what the time changes on it) already exists: it is skipped. `part`
+    (k, n) yields only the k-th of n shares of the pages, for n processes to make them side
+    by side; a page's share is decided before any work is done for it. `shown` is
+    `shown_keys` of the figures and `grouped` is `Grouped.of` the site, both worked out once
+    for all the shares.
     """
-    known = sources or {}
-    grouped = grouped or Grouped.of(config, site, Inputs(now, known))
     inputs = grouped.inputs
     turns = itertools.count()
 
@@ -292,7 +290,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     if takes():
         yield _front(page, config, site, state, now, figures, by_component)
 
-    same = reuse_test(unchanged, known)
+    same = reuse_test(unchanged, inputs.known)
 
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
@@ -313,7 +311,6 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
             postmortems.sort(key=lambda v: (v["postmortem"].published, v["incident"].slug),
                              reverse=True)
             yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
-    shown = shown_keys(config, figures) if shown is None else shown
     if takes():
         # The windows and months as shown; and what the response records follow from: every
         # incident (None while one is ongoing) and the day, which moves the 90-day window.
@@ -372,15 +369,6 @@ class Grouped:
             inputs.maintenance(item)
             by_month.setdefault(_month(item.scheduled, config), []).append(item)
         return cls(incidents_by_component(site), by_month, inputs)
-
-
-def incidents_by_component(site: Site) -> dict[str, list[Incident]]:
-    """Return each component's incidents, newest first."""
-    found: dict[str, list[Incident]] = {}
-    for incident in site.incidents:
-        for component_id in incident.components:
-            found.setdefault(component_id, []).append(incident)
-    return found
 
 
 def _front(page: PageMaker, config: SiteConfig, site: Site, state: Overview, now: datetime,

@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import SiteConfig
-from .model import Component, ComponentStatus, Incident, Maintenance, Site, StatusStep
+from .model import (
+    Component,
+    ComponentStatus,
+    Incident,
+    Maintenance,
+    Site,
+    StatusStep,
+    incidents_by_component,
+)
 
 Interval = tuple[float, float]
 """A half-open span [start, end) in POSIX seconds."""
@@ -361,13 +369,12 @@ class Line:
     first: date
 
 
-def timelines(config: SiteConfig, site: Site, now: datetime) -> list[Line]:
-    """Return every component's timeline at `now`."""
+def timelines(config: SiteConfig, site: Site, now: datetime,
+              by_component: dict[str, list[Incident]] | None = None) -> list[Line]:
+    """Return every component's timeline at `now`; `by_component` is
+    `incidents_by_component` of the site, if worked out already."""
     today = now.astimezone(config.timezone).date()
-    incidents: dict[str, list[Incident]] = {}
-    for incident in site.incidents:
-        for component_id in incident.components:
-            incidents.setdefault(component_id, []).append(incident)
+    incidents = incidents_by_component(site) if by_component is None else by_component
     maintenances: dict[str, list[Maintenance]] = {}
     for item in site.maintenances:
         for component_id in item.components:
@@ -378,6 +385,15 @@ def timelines(config: SiteConfig, site: Site, now: datetime) -> list[Line]:
                                      maintenances.get(component.id, [])),
                  min(component.since, today) if component.since else earliest)
             for component in config.components]
+
+
+_PAST = "uptime:"
+"""The prefix of a memo's keys for past figures."""
+
+
+def past_key(figure: ComponentUptime) -> str:
+    """Return the memo key under which `figures` keeps the past days and months of `figure`."""
+    return _PAST + figure.past
 
 
 def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | None = None,
@@ -393,7 +409,7 @@ def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | No
     for component, line, first in ((x.component, x.timeline, x.first) for x in lines):
         past = hashlib.sha256(repr((__version__, line.basis, config.timezone.key, today, count,
                                     first)).encode()).hexdigest()
-        kept = memo.get(f"uptime:{past}") if memo is not None else None
+        kept = memo.get(_PAST + past) if memo is not None else None
         # Kept as the first day's ordinal and each past day's figure (most days share one):
         # a year of days for each of a hundred components is loaded and saved at every build.
         if isinstance(kept, tuple) and len(kept) == 3:
@@ -407,9 +423,9 @@ def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | No
             day_list = day_figures(line, zone, today, count)
             month_map = month_figures(line, zone, first, today)
             if memo is not None:
-                memo.put(f"uptime:{past}", (day_list[0].date.toordinal(),
-                                            tuple(day.figure for day in day_list[:-1]),
-                                            dict(list(month_map.items())[:-1])))
+                memo.put(_PAST + past, (day_list[0].date.toordinal(),
+                                        tuple(day.figure for day in day_list[:-1]),
+                                        dict(list(month_map.items())[:-1])))
         result.append(ComponentUptime(
             component=component,
             target=config.target_of(component),

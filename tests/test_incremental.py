@@ -449,7 +449,7 @@ def _full_builds(monkeypatch: pytest.MonkeyPatch, settled: bool = True) -> list[
     build; a quiet one does not). If `settled`, files count as settled at once (a build only
     trusts file times that are two seconds old, and the files here were just copied)."""
     if settled:
-        monkeypatch.setattr(quiet_module, "SETTLED_NS", 0)
+        monkeypatch.setattr(cache_module, "SETTLED_NS", 0)
     calls: list[str] = []
     load = build_module._load
 
@@ -584,8 +584,9 @@ def test_a_key_file_cut_short_is_replaced_and_never_signs(
     (tmp_path / "user/statuspage").mkdir(parents=True)
     (tmp_path / "user/statuspage/key").write_bytes(b"")
     marker = tmp_path / "forged-snapshot-was-loaded"
-    head = cache_module.quiet_path(example, example / "site")
-    assert head is not None
+    paths = cache_module.quiet_paths(example, example / "site")
+    assert paths is not None
+    head = paths[0]
     payload = pickle.dumps(_Payload(marker))
     head.write_bytes(hmac.digest(b"", payload, "sha256") + payload)
     build(example)
