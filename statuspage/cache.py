@@ -139,7 +139,7 @@ def toolchain() -> str:
     """Return the versions of the libraries whose output a cache holds (a sanitiser upgrade
     must not be hidden by HTML cached from before it)."""
     found = []
-    for name in ("markdown-it-py", "nh3", "jinja2", "babel", "pyyaml", "icalendar"):
+    for name in ("cmarkgfm", "nh3", "jinja2", "babel", "pyyaml", "icalendar"):
         try:
             found.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:

@@ -1,4 +1,4 @@
-"""Markdown to safe HTML: markdown-it-py (CommonMark, with tables and strikethrough) for the
+"""Markdown to safe HTML: cmark-gfm (CommonMark, with GitHub's tables and strikethrough) for the
 syntax, nh3 for the sanitising."""
 
 from __future__ import annotations
@@ -7,14 +7,8 @@ import functools
 import html
 import re
 import unicodedata
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import nh3
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.rules_core import StateCore
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -67,66 +61,63 @@ def _slug(text: str) -> str:
     return re.sub(r"[-\s_]+", "-", words).strip("-")
 
 
-def _headings(shift: int) -> Callable[[StateCore], None]:
-    """Return a core rule that moves headings down `shift` levels (to h6 at most) and gives
-    each an id, prefixed so it can never collide with the page's own ids and unique within
+# A heading as cmark writes it, or as an operator wrote it in raw HTML (whose attributes go:
+# the id is the build's to give, and the sanitiser would drop the rest).
+_HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _anchor_headings(rendered: str, shift: int) -> str:
+    """Return `rendered` with every heading moved down `shift` levels (to h6 at most) and
+    given an id, prefixed so it can never collide with the page's own ids and unique within
     one conversion."""
-    def rule(state: StateCore) -> None:
-        used: set[str] = set()
-        tokens = state.tokens
-        for index, token in enumerate(tokens):
-            if token.type != "heading_open":
-                continue
-            tag = f"h{min(6, int(token.tag[1]) + shift)}"
-            token.tag = tag
-            inline = tokens[index + 1]
-            text = "".join(child.content for child in inline.children or ()
-                           if child.type in ("text", "code_inline"))
-            base = "section-" + (_slug(text) or "heading")
-            anchor, count = base, 1
-            while anchor in used:
-                count += 1
-                anchor = f"{base}-{count}"
-            used.add(anchor)
-            token.attrSet("id", anchor)
-            tokens[index + 2].tag = tag  # markdown-it emits open, inline, close in a row
-    return rule
+    used: set[str] = set()
+
+    def heading(match: re.Match[str]) -> str:
+        level = min(6, int(match[1]) + shift)
+        base = "section-" + (_slug(html.unescape(_TAG.sub("", match[2]))) or "heading")
+        anchor, count = base, 1
+        while anchor in used:
+            count += 1
+            anchor = f"{base}-{count}"
+        used.add(anchor)
+        return f'<h{level} id="{anchor}">{match[2]}</h{level}>'
+
+    return _HEADING.sub(heading, rendered)
 
 
-def _markdown(shift: int) -> MarkdownIt:
+def _to_html(text: str) -> str:
+    """Return CommonMark `text` as HTML, with GitHub's tables and ~~strikethrough~~."""
     # Imported only here: a build that parses nothing (all cached) does not pay for it.
-    from markdown_it import MarkdownIt
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
 
-    # Raw HTML is let through to the sanitiser, which keeps what is safe (<details>, <kbd>…)
-    # rather than showing the tags as text.
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    md.core.ruler.push("statuspage_headings", _headings(shift))
-    # Every link target is left to the sanitiser, which drops unsafe ones and keeps the link
-    # text; markdown-it's own check would leave '[text](javascript:…)' on the page as text.
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    return md
+    # Raw HTML and every link target are let through to the sanitiser, which keeps what is
+    # safe (<details>, <kbd>…) and drops unsafe links while keeping their text. One tilde
+    # does not strike: '~5 minutes' is how operators write an estimate.
+    options = (Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+               | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
+    rendered: str = cmarkgfm.markdown_to_html_with_extensions(
+        text, options, extensions=("table", "strikethrough"))
+    return rendered
 
 
 class MarkdownRenderer:
-    """Turns operator Markdown into sanitised HTML; one per build, not shared across threads."""
-
-    def __init__(self) -> None:
-        self._document = _markdown(0)
-        self._nested = _markdown(1)
+    """Turns operator Markdown into sanitised HTML."""
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
 
-        A file's summary and updates are converted together, as the cost is partly per
-        conversion, and share one page: heading anchors are unique across them and a link
-        reference defined in one serves all. Each part is sanitised on its own, so a tag left
-        open in one is closed there and can't reach into the next. If a text swallows the
-        separator (say an unclosed fence), they are converted one by one instead.
+        A file's summary and updates are converted together, as they share one page: heading
+        anchors are unique across them and a link reference defined in one serves all. Each
+        part is sanitised on its own, so a tag left open in one is closed there and can't
+        reach into the next. If a text swallows the separator (say an unclosed fence), they
+        are converted one by one instead.
         """
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]
         joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
-        parts = self._nested.render(joined).split(f"<p>{_SEPARATOR}</p>")
+        parts = _anchor_headings(_to_html(joined), 1).split(f"<p>{_SEPARATOR}</p>")
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
         return [_clean(part) for part in parts]
@@ -139,8 +130,7 @@ class MarkdownRenderer:
         """
         if not text.strip():
             return ""
-        md = self._nested if nested else self._document
-        return _clean(md.render(text))
+        return _clean(_anchor_headings(_to_html(text), 1 if nested else 0))
 
 
 def _clean(rendered: str) -> str:

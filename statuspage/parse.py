@@ -41,6 +41,8 @@ _H2 = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
 _LEAD = re.compile(r"([^\W\d_]+)(?:[ _-][^\W\d_]+)?")
 _LOOSE = re.compile(r"^([^\W\d_]+)\s*[:,;.]?\s+\d{4}-\d{2}-\d{2}")
 _DEEPER = re.compile(r"^#{3,6}(?!#)\s*(.*?)\s*#*\s*$")
+_MARKS = ("`", "~", "#")
+"""What a line that opens or closes a fence, or is a heading, starts with (after spaces)."""
 _SPLIT = re.compile(r"^(?P<status>[^\W\d][\w \-]*?)\s+(?:—|–|-|\||·)\s+(?P<when>.+)$")
 
 
@@ -72,6 +74,9 @@ def split_updates(
     current = summary
     fence: str | None = None
     for index, line in enumerate(doc.body.split("\n")):
+        if line.lstrip()[:1] not in _MARKS:  # most lines: no fence, no heading
+            current.append(line)
+            continue
         number = doc.body_line + index
         marker = _FENCE.match(line)
         if marker:

@@ -18,7 +18,13 @@ RENDERER = MarkdownRenderer()
     ("## `api` errors!", False, '<h2 id="section-api-errors"><code>api</code> errors!</h2>'),
     ("## ???", False, '<h2 id="section-heading">???</h2>'),
     ("Text\n- one\n- two", True, "<p>Text</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
-    ("~~gone~~", True, "<p><s>gone</s></p>"),
+    ("~~gone~~", True, "<p><del>gone</del></p>"),
+    # One tilde is an estimate, not a strikethrough.
+    ("back in ~5 min, ~10 at most", True, "<p>back in ~5 min, ~10 at most</p>"),
+    # Headings written as HTML are moved and anchored like Markdown ones; their own ids go,
+    # so they cannot collide with the page's.
+    ('<h2 id="main" class="x">Raw</h2>', True, '<h3 id="section-raw">Raw</h3>'),
+    ("Two\nlines\n===", True, '<h2 id="section-two-lines">Two\nlines</h2>'),
     ("[x](javascript:alert(1))", True,
      '<p><a rel="nofollow noopener noreferrer">x</a></p>'),
 ])
