@@ -332,7 +332,9 @@ def write_signed(secret: bytes, path: Path, content: Any) -> bytes:
         payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
         signature = hmac.digest(secret, payload, "sha256")
         temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        temporary.write_bytes(signature + payload)
+        with temporary.open("wb") as handle:  # (not joined first: a copy of tens of MB)
+            handle.write(signature)
+            handle.write(payload)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError):
         return b""

@@ -31,6 +31,7 @@ _ATTRIBUTES = {
 }
 _SCHEMES = {"http", "https", "mailto"}
 _SEPARATOR = "statuspage-section-break-3f9c1e"
+_SPLIT = f"<p>{_SEPARATOR}</p>"
 
 
 def sanitise(html: str) -> str:
@@ -117,9 +118,17 @@ class MarkdownRenderer:
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]
         joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
-        parts = _anchor_headings(_to_html(joined), 1).split(f"<p>{_SEPARATOR}</p>")
+        rendered = _anchor_headings(_to_html(joined), 1)
+        parts = rendered.split(_SPLIT)
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
+        if "<" not in joined:
+            # Without raw HTML, each part of cmark's output is whole (a separator that a
+            # fence swallows changes the count, above): one pass of the sanitiser over them
+            # all gives what one pass each would, in a third of the time.
+            cleaned = sanitise(rendered).split(_SPLIT)
+            if len(cleaned) == len(texts):
+                return [part.strip() for part in cleaned]
         return [_clean(part) for part in parts]
 
     def render(self, text: str, *, nested: bool = False) -> str:

@@ -116,6 +116,9 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=compiled,
+        # A build never sees its templates change: an environment is kept only for the
+        # templates it was made for (three checks of their files a page, otherwise).
+        auto_reload=False,
     )
     catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]

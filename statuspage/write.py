@@ -172,8 +172,12 @@ class SiteWriter:
         except FileExistsError:
             os.unlink(path)
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(handle, "wb") as stream:
-            stream.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
 
     def _keep(self, relative: str, path: str, data: bytes) -> bool:
         """Link the previous build's copy when it has the same bytes, so an unchanged file keeps
