@@ -6,6 +6,7 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
+import pickle
 import sys
 import threading
 import time
@@ -91,6 +92,8 @@ PARALLEL_FROM = 400
 
 _Looked = tuple[str, "tuple[Parsed | None, list[Problem]] | None"]
 """A file's digest, and what parsing it gave (None: the cache has it already)."""
+_Pickled = tuple[list[str], bytes]
+"""The digests of some files, and the list of what parsing them gave, pickled."""
 
 
 def _read_and_parse(config: SiteConfig, settings: str, cached: Callable[[str], bool],
@@ -122,20 +125,32 @@ def _read_and_parse(config: SiteConfig, settings: str, cached: Callable[[str], b
     return found
 
 
+def _read_and_pickle(config: SiteConfig, settings: str, cached: Callable[[str], bool],
+                     files: list[tuple[str, str]]) -> _Pickled:
+    """Return what `_read_and_parse` does, its results pickled apart from the digests (in a
+    process of its own: the cache keeps the pickle as it is)."""
+    looked = _read_and_parse(config, settings, cached, files)
+    return [digest for digest, _ in looked], pickle.dumps(
+        [outcome for _, outcome in looked], protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _parse_all(config: SiteConfig, settings: str, cached: Callable[[str], bool],
-               files: list[tuple[str, str]]) -> list[_Looked]:
+               files: list[tuple[str, str]]) -> list[tuple[list[_Looked], bytes | None]]:
     """Read and parse files (see `_read_and_parse`), across the machine's cores when there are
-    enough of them: a first build reads every file."""
-    job = partial(_read_and_parse, config, settings, cached)
+    enough of them (a first build reads every file); return what each gave, in parts, each
+    with its results pickled if another process parsed them."""
     workers = _workers(len(files), PARALLEL_FROM)
     if workers == 1:
-        return job(files)
+        return [(_read_and_parse(config, settings, cached, files), None)]
     size = max(50, len(files) // (workers * 4))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    forked = _Forked(job, chunks, workers, "parsing files")
+    forked = _Forked(partial(_read_and_pickle, config, settings, cached), chunks, workers,
+                     "parsing files")
+    parts: list[tuple[list[_Looked], bytes | None]] = []
     with lasting():  # what comes back lives as long as the build, like the cache
-        parts = forked.results()
-    return [item for part in parts for item in part]
+        for digests, pickled in forked.each():  # unpickled while the others go on
+            parts.append((list(zip(digests, pickle.loads(pickled), strict=True)), pickled))
+    return parts
 
 
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
@@ -184,15 +199,23 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
                 continue
         looks.append((found, shown))
     fresh = 0
-    for (found, shown), (digest, outcome) in zip(looks, _parse_all(
-            config, settings, cache.has, [(f.path, shown) for f, shown in looks]), strict=True):
-        cache.note_digest(shown, found.status, digest)
-        keys[found.relative] = key = fingerprint(settings, shown, digest)
-        if outcome is None:
-            cache.get(key)  # kept for the next build
-        else:
-            cache.put(key, outcome)
-            fresh += 1
+    done = 0
+    for part, pickled in _parse_all(config, settings, cache.has,
+                                    [(f.path, shown) for f, shown in looks]):
+        fresh_keys: list[str | None] = []
+        done += len(part)
+        for (found, shown), (digest, outcome) in zip(looks[done - len(part):done], part,
+                                                     strict=True):
+            cache.note_digest(shown, found.status, digest)
+            keys[found.relative] = key = fingerprint(settings, shown, digest)
+            if outcome is None:
+                cache.get(key)  # kept for the next build
+            else:
+                cache.put(key, outcome)
+                fresh += 1
+            fresh_keys.append(None if outcome is None else key)
+        if pickled is not None:
+            cache.pickled_already(fresh_keys, pickled)
     by_name: dict[str, str] = {}
     for relative in (f.relative for f in taken):  # in the order the files were found
         key = keys[relative]
@@ -578,10 +601,15 @@ class _Forked(Generic[A, R]):
     def results(self) -> list[R]:
         """Return the results; a process that died (killed for memory, say) fails the build
         rather than leaving it waiting forever."""
+        return list(self.each())
+
+    def each(self) -> Iterator[R]:
+        """Yield the results in order, each as soon as it is there (see `results`)."""
         if not self.futures:
-            return []
+            return
         try:
-            return [future.result() for future in self.futures]
+            for future in self.futures:
+                yield future.result()
         except BrokenProcessPool:
             raise BuildFailed([error(Location("build"), f"a process {self.doing} stopped "
                                      "unexpectedly (out of memory?); the site was not "

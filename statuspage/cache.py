@@ -31,7 +31,7 @@ from .write import MARKER, identity
 
 FOLDER = ".statuspage-cache"
 _NAME = "parsed.pickle"
-FORMAT = 6
+FORMAT = 7
 """The shape of cached entries; a cache of another shape is ignored, whatever its keys."""
 SETTLED_NS = 2_000_000_000
 """A file's digest is remembered by its status only if it was last changed this long before
@@ -190,7 +190,9 @@ class ParseCache:
     `save` keeps only what this build used. It writes nothing when that is what the cache
     holds already, and after a few edits it writes only the difference from the last full
     cache (a small signed file that names the full one it applies to), so one edit in a large
-    repository doesn't rewrite tens of megabytes."""
+    repository doesn't rewrite tens of megabytes. Results that other processes handed over
+    pickled are saved as those pickles (`pickled_already`), not pickled a second time: 0.8 s
+    in one process, otherwise, at 10,000 incidents."""
 
     def __init__(self, root: Path, used: bool = True) -> None:
         """Load the repository's cache; with `used` False, stand in for one without reading or
@@ -206,6 +208,7 @@ class ParseCache:
         self._base_digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self._load()
         self.new: dict[str, Any] = {}
+        self._pickled: list[tuple[list[str | None], bytes]] = []
         self.digests: dict[str, tuple[tuple[int, ...], str]] = {}
         self.started = time.time_ns()
 
@@ -247,6 +250,13 @@ class ParseCache:
         entries, digests = loaded.get("entries"), loaded.get("digests")
         if not isinstance(entries, dict) or not isinstance(digests, dict):
             return
+        try:
+            with lasting():
+                for keys, pickled in loaded["pickled"]:
+                    entries.update((k, v) for k, v in zip(keys, pickle.loads(pickled),
+                                                          strict=True) if k is not None)
+        except Exception:  # a damaged cache is only a slower build
+            return
         self._base_signature, self._base_keys = signature, set(entries)
         self._base_digests = dict(digests)
         self.old, self.old_digests = entries, digests
@@ -275,11 +285,17 @@ class ParseCache:
     def put(self, key: str, value: Any) -> None:
         self.new[key] = value
 
+    def pickled_already(self, keys: list[str | None], pickled: bytes) -> None:
+        """Note that `pickled` is the list of the values `put` for `keys`, in order (None
+        where a key has no value there), for `save` to write as it is."""
+        self._pickled.append((keys, pickled))
+
     def close(self) -> None:
         """Save the cache and let go of its entries (the parsed files, tens of megabytes at
         10,000 incidents, which a build needs no more once the site is assembled)."""
         self.save()
         self.old, self.new, self.old_digests, self.digests = {}, {}, {}, {}
+        self._pickled = []
 
     def save(self) -> None:
         """Write the cache atomically; a read-only repository just goes without."""
@@ -298,8 +314,13 @@ class ParseCache:
                             if self._base_digests.get(n) != d},
                 "digests_dropped": sorted(self._base_digests.keys() - self.digests.keys())})
             return
-        if self._write(self.path, {"format": FORMAT, "entries": self.new,
-                                   "digests": self.digests}):
+        # Pickles handed over are written as they are where they hold only what is kept.
+        whole = [(keys, pickled) for keys, pickled in self._pickled
+                 if all(k is None or k in self.new for k in keys)]
+        inside = {k for keys, _ in whole for k in keys}
+        if self._write(self.path, {"format": FORMAT, "digests": self.digests, "pickled": whole,
+                                   "entries": {k: v for k, v in self.new.items()
+                                               if k not in inside}}):
             self.delta_path.unlink(missing_ok=True)
 
     def _write(self, path: Path, content: dict[str, Any]) -> bool:

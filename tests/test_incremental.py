@@ -382,10 +382,10 @@ def test_a_parsing_process_that_dies_fails_the_build_too(
     parent = os.getpid()
     read_and_parse = build_module._read_and_parse
 
-    def dying(*args: object) -> object:
+    def dying(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
-        return read_and_parse(*args)  # type: ignore[arg-type]
+        return read_and_parse(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(build_module, "_read_and_parse", dying)
     signal.alarm(120)
