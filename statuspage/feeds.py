@@ -43,9 +43,9 @@ class Entry:
 
 def _update_html(update: Update, config: SiteConfig, _: Gettext) -> str:
     when = update.at.astimezone(config.timezone)
-    head = Markup("<p><strong>{}</strong> — {}</p>").format(_(LABELS[update.status]),
-                                                            written(when))
-    return str(head + Markup(update.html))
+    # (Put together directly: Markup.format cost more than the rest of an entry.)
+    return (f"<p><strong>{escape(_(LABELS[update.status]))}</strong> — "
+            f"{escape(written(when))}</p>{update.html}")
 
 
 def _incident_entry(incident: Incident, config: SiteConfig, now: datetime, _: Gettext) -> Entry:
@@ -91,6 +91,8 @@ class HistoryChoice:
                     mine.append(pair)
         self.maintenances = [(announced(m, revisions.get(m.slug), now), m)
                              for m in site.maintenances]
+        # Each entry made once: an incident is in the feeds of each of its components too.
+        self._made: dict[str, Entry] = {}
 
     def choose(self, component: str | None = None,
                ) -> list[tuple[datetime, Incident | Maintenance]]:
@@ -105,10 +107,16 @@ class HistoryChoice:
     def entries(self, config: SiteConfig, chosen: list[tuple[datetime, Incident | Maintenance]],
                 _: Gettext, revisions: dict[str, Revisions]) -> list[Entry]:
         """Return the feed entries of what `choose` returned."""
-        return [_incident_entry(item, config, self.now, _) if isinstance(item, Incident)
-                else _maintenance_entry(item, config, self.now, _,
-                                        announced(item, revisions.get(item.slug), self.now))
-                for _updated, item in chosen]
+        made = []
+        for _updated, item in chosen:
+            key = _link_id(item)
+            if key not in self._made:
+                self._made[key] = _incident_entry(item, config, self.now, _) \
+                    if isinstance(item, Incident) else _maintenance_entry(
+                        item, config, self.now, _,
+                        announced(item, revisions.get(item.slug), self.now))
+            made.append(self._made[key])
+        return made
 
 
 def _link_id(item: Incident | Maintenance) -> str:

@@ -16,6 +16,8 @@ from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from .times import utc_offset
+
 LANGUAGES = {"en": "en", "zh-CN": "zh_CN"}
 """Site language (as in statuspage.yaml and <html lang>) -> catalog folder and Babel locale."""
 
@@ -67,9 +69,8 @@ class Formats:
 
     def moment(self, value: datetime, with_date: bool = True) -> str:
         """Return the date and time with the UTC offset: 'Nov 20, 2026, 09:12 UTC+08:00'."""
-        offset = value.strftime("%z")
         # Both languages write a 24-hour clock as HH:mm (CLDR's 'Hm' skeleton).
-        clock = f"{value.hour:02d}:{value.minute:02d} UTC{offset[:3]}:{offset[3:]}"
+        clock = f"{value.hour:02d}:{value.minute:02d} UTC{utc_offset(value)}"
         if not with_date:
             return clock
         return self._at % {"date": self.day(value.date()), "time": clock}

@@ -132,9 +132,14 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         return Markup(f'<time datetime="{escape(moment.isoformat())}">'
                       f'{escape(formats.moment(moment, with_date))}</time>')
 
+    months: dict[str, str] = {}
+
     def month_label(value: str) -> str:
-        year, month = (int(p) for p in value.split("-"))
-        return formats.month(date(year, month, 1))
+        found = months.get(value)
+        if found is None:
+            year, month = (int(p) for p in value.split("-"))
+            found = months[value] = formats.month(date(year, month, 1))
+        return found
 
     def label(value: object) -> str:
         key = str(getattr(value, "value", value))

@@ -86,6 +86,19 @@ def parse_duration(text: object) -> timedelta:
 def written(moment: datetime) -> str:
     """Return a timestamp the way operators write them: '2026-11-20 09:55 +08:00' (with
     seconds only when it has some, so nothing written is earlier than the moment)."""
-    offset = moment.strftime("%z")
-    clock = f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
-    return f"{moment:%Y-%m-%d} {clock} {offset[:3]}:{offset[3:]}"
+    # (From the fields: strftime costs several times as much, thousands of times a build.)
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    if moment.second:
+        clock += f":{moment.second:02d}"
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {clock} {utc_offset(moment)}"
+
+
+def utc_offset(moment: datetime) -> str:
+    """Return the UTC offset of an aware moment as '+08:00' or '-03:30'."""
+    offset = moment.utcoffset()
+    seconds = 0 if offset is None else int(offset.total_seconds())
+    if seconds % 60:  # an offset in seconds, as some zones had before 1900
+        text = moment.strftime("%z")
+        return f"{text[:3]}:{text[3:]}"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{'-' if seconds < 0 else '+'}{hours:02d}:{minutes:02d}"

@@ -26,6 +26,7 @@ from statuspage.times import (
     TimeError,
     parse_duration,
     parse_timestamp,
+    written,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -323,3 +324,17 @@ def test_parse_timestamp_is_aware_or_time_error(text: str) -> None:
     except TimeError:
         return
     assert got.tzinfo is not None and got.utcoffset() is not None
+
+
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2198, 1, 1),
+                    timezones=st.sampled_from([
+                        UTC, SHANGHAI, ZoneInfo("America/St_Johns"), ZoneInfo("Asia/Kathmandu"),
+                        ZoneInfo("Pacific/Chatham"), timezone(timedelta(hours=-3, minutes=-30)),
+                        ZoneInfo("Europe/Amsterdam")])))
+def test_written_times_read_back_as_the_same_moment(moment: datetime) -> None:
+    # As operators write them, in any zone, offsets west of UTC and of half hours too.
+    moment = moment.replace(microsecond=0)
+    text = written(moment)
+    assert text[-6] in "+-" and text[-3] == ":"
+    # (Compared as instants: an aware time in a zone's repeated hour equals no other.)
+    assert parse_timestamp(text, UTC).timestamp() == moment.timestamp()
