@@ -65,16 +65,18 @@ def run(command: list[str], cwd: Path | None = None, memory: bool = False) -> tu
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     peak = [0]
+    done = threading.Event()
 
     def sample() -> None:
-        while memory and process.poll() is None:
+        # (Not process.poll(): it could reap the process before wait4 below gets its usage.)
+        while memory and not done.wait(0.05):
             peak[0] = max(peak[0], _tree_pss_kb(process.pid))
-            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    done.set()
     sampler.join()
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}"

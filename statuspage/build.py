@@ -53,6 +53,7 @@ from .render import (
     asset_name,
     clock_pages,
     extra_pages,
+    figure_pages,
     make_environment,
     pages,
     render_page,
@@ -391,45 +392,37 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     days = max(config.uptime_days, YEAR)
     inputs = Inputs(now, sources)
     grouped = Grouped.of(config, site, inputs)
-    lines = uptime.timelines(config, site, now, grouped.by_component)
-    figures = uptime.figures(config, lines, now, days, memo=cache)
-    past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
-    shown = shown_keys(config, figures)
-    # Read once: a commit made during the build must not be taken for the one it shows.
-    head = quiet.git_head(config.root) if site.maintenances else None
-    revisions, answered = _revisions(config, site, cache, head)
-    cache.close()
     colour = theme_colour(state.indicator, maintenance)
     reuse = PageReuse(config.root, writer, fingerprint(
         __version__, toolchain(), config, assets, colour, state.indicator, state.description,
         bool(state.ongoing), templates))
     same = reuse_test(reuse.check, sources)
-    # The calendar follows from the maintenance files, what git says of them, and the time.
-    kept = same("maintenance.ics", [
-        f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
-        for m in site.maintenances for known in [revisions.get(m.slug)]])
-    live_feeds: list[tuple[str, str, dict[str, Any]]] = []
+    # Read once: a commit made during the build must not be taken for the one it shows.
+    head = quiet.git_head(config.root) if site.maintenances else None
+    revisions, answered = _revisions(config, site, cache, head)
 
-    def noting(made: Iterable[Page]) -> Iterator[Page]:
-        """Note the feeds with no entry: their time is the build's."""
-        for page in made:
-            if not page.context["entries"]:
-                live_feeds.append((page.path, page.template, {
-                    k: v for k, v in page.context.items() if k not in ("config", "updated")}))
-            yield page
-
-    feeds = noting(feed_pages(config, site, now, catalog.gettext, revisions,
-                              _feed_check(inputs, same, now, revisions)))
-
-    def share(part: tuple[int, int]) -> _Share:
-        """Make one share of the pages (in a process of its own when there are several);
-        return what this share added, as one process may make several shares in turn."""
+    def share(turn: int) -> _Share:
+        """Make the files for programs that don't show uptime and the feeds (turn 0), or a
+        share of the pages that follow from the files alone; in a process of its own when
+        there are several. Return what this turn added, as one process may take several."""
         checked, linked = set(reuse.new), len(reuse.linked)
-        made, problem = _make_pages(pages(config, site, state, now, assets, figures, colour,
-                                          reuse.check, part, shown, grouped),
-                                    env, writer, config)
-        return _Share(part[0], made, {k: v for k, v in reuse.new.items() if k not in checked},
-                      reuse.linked[linked:], writer.share(), problem)
+        live: list[tuple[str, str, dict[str, Any]]] = []
+        if turn == 0:
+            # The calendar follows from the maintenance files, what git says of them, and
+            # the time.
+            kept = same("maintenance.ics", [
+                f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
+                for m in site.maintenances for known in [revisions.get(m.slug)]])
+            for path, content in _machine_files(config, site, state, now, revisions,
+                                                catalog.gettext, kept):
+                writer.write(path, content)
+        made, problem = _make_pages(_noting(feed_pages(
+            config, site, now, catalog.gettext, revisions,
+            _feed_check(inputs, same, now, revisions)), live) if turn == 0 else pages(
+            config, site, state, now, assets, colour, reuse.check, (turn - 1, shares), grouped),
+            env, writer, config)
+        return _Share(turn, made, {k: v for k, v in reuse.new.items() if k not in checked},
+                      reuse.linked[linked:], writer.share(), problem, live)
 
     # Processes pay when there are many pages: to make (a first build, or one after a change
     # of settings, templates or overall status), or to check and link (about 0.1 ms each, at
@@ -443,38 +436,51 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     workers = _workers(many, 1) if pays else 1
     # With processes, the pages are cut into a few shares per process, and each process
     # takes the next share nobody has taken until none is left: this one too, once it has
-    # made the feeds. However the pages' costs fall, the processes finish close together
-    # (a fixed share each left one process idle for seconds at 10,000 incidents).
+    # done what only it does. However the pages' costs fall, the processes finish close
+    # together (a fixed share each left one process idle for seconds at 10,000 incidents).
     shares = workers * SHARES_PER_PROCESS if workers > 1 else 1
     turns = _Turns() if workers > 1 else None
 
     def shares_taken(failed: Callable[[], bool]) -> list[_Share]:
-        """Make shares until none is left (or, `failed`, another process has died)."""
+        """Take turns until none is left (or, `failed`, another process has died)."""
         done: list[_Share] = []
-        while (k := turns.take(failed) if turns else len(done)) is not None and k < shares:
-            done.append(share((k, shares)))
+        while (k := turns.take(failed) if turns else len(done)) is not None and k <= shares:
+            done.append(share(k))
             if done[-1].problem is not None:
                 break
         return done
 
+    live_feeds: list[tuple[str, str, dict[str, Any]]] = []
     with _Forked(lambda _: shares_taken(lambda: False), list(range(1, workers)), workers - 1,
                  "making pages") as forked:
-        # Meanwhile this process makes the files for machines and the feeds, then shares.
-        for path, content in _machine_files(config, site, state, now, figures, revisions,
-                                            catalog.gettext, kept):
+        # Meanwhile this process works out the uptime figures (kept in the cache, which only
+        # it writes) and makes the pages and files that show them, then takes turns too.
+        lines = uptime.timelines(config, site, now, grouped.by_component)
+        figures = uptime.figures(config, lines, now, days, memo=cache)
+        past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
+        shown = shown_keys(config, figures)
+        # (Only saved here: letting go of the parsed files would copy the memory that the
+        # other processes share, page by page; they go once those are done.)
+        cache.save()
+        for path, content in _clock_files(config, state, now, figures):
             writer.write(path, content)
-        made, problem = _make_pages(feeds, env, writer, config)
+        made, problem = _make_pages(figure_pages(
+            config, site, state, now, assets, figures, colour, reuse.check, shown, grouped),
+            env, writer, config)
         written += made
         problems = [(-1, problem)]
         for mine in shares_taken(forked.failed):  # reuse and the writer noted them already
             written += mine.made
             problems.append((mine.part, mine.problem))
+            live_feeds += mine.live
         for done in (s for part in forked.results() for s in part):
             written += done.made
             reuse.new.update(done.checked)
             reuse.linked += done.linked
             writer.merge(done.files)
             problems.append((done.part, done.problem))
+            live_feeds += done.live
+    cache.release()
     # The lowest share's, whichever process met it first: the same error at every run.
     found = [p for _, p in sorted(problems, key=lambda pair: pair[0]) if p is not None]
     if found:
@@ -512,6 +518,18 @@ class _Share:
     linked: list[str]
     files: tuple[set[str], set[str]]
     problem: Problem | None
+    live: list[tuple[str, str, dict[str, Any]]]
+    """The feeds it made with no entry (their time is the build's), for the quiet rebuild."""
+
+
+def _noting(made: Iterable[Page], live: list[tuple[str, str, dict[str, Any]]],
+            ) -> Iterator[Page]:
+    """Yield the feeds `made`, noting in `live` those with no entry."""
+    for page in made:
+        if not page.context["entries"]:
+            live.append((page.path, page.template, {
+                k: v for k, v in page.context.items() if k not in ("config", "updated")}))
+        yield page
 
 
 def _make_pages(made: Iterable[Page], env: jinja2.Environment, writer: SiteWriter,
@@ -700,16 +718,14 @@ def _revisions(config: SiteConfig, site: Site, memo: uptime.Memo, head: str | No
 
 
 def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetime,
-                   figures: list[uptime.ComponentUptime], revisions: dict[str, Revisions],
-                   gettext: Callable[[str], str], calendar_kept: bool = False,
-                   ) -> Iterator[tuple[str, bytes]]:
-    """Yield the files made for programs: the v2 API, uptime, badges and the calendar (unless
-    the last build's is `calendar_kept`)."""
+                   revisions: dict[str, Revisions], gettext: Callable[[str], str],
+                   calendar_kept: bool = False) -> Iterator[tuple[str, bytes]]:
+    """Yield the files made for programs but uptime and badges (`_clock_files`): the v2 API
+    and the calendar (unless the last build's is `calendar_kept`)."""
     for path, document in StatuspageApi(config, site, state, now, revisions).documents():
         yield path, encode(document)
     if not calendar_kept:
         yield "maintenance.ics", calendar(config, site.maintenances, now, revisions, gettext)
-    yield from _clock_files(config, state, now, figures)
 
 
 def _clock_files(config: SiteConfig, state: Overview, now: datetime,

@@ -290,15 +290,15 @@ class ParseCache:
         where a key has no value there), for `save` to write as it is."""
         self._pickled.append((keys, pickled))
 
-    def close(self) -> None:
-        """Save the cache and let go of its entries (the parsed files, tens of megabytes at
-        10,000 incidents, which a build needs no more once the site is assembled)."""
-        self.save()
+    def release(self) -> None:
+        """Let go of the entries (the parsed files, tens of megabytes at 10,000 incidents,
+        which a build needs no more once its pages are made); `save` first."""
         self.old, self.new, self.old_digests, self.digests = {}, {}, {}, {}
-        self._pickled = []
 
     def save(self) -> None:
-        """Write the cache atomically; a read-only repository just goes without."""
+        """Write the cache atomically; a read-only repository just goes without. What was
+        handed over pickled is let go: it is written, or never will be."""
+        pickled, self._pickled = self._pickled, []
         if self.secret is None or (self.new.keys() == self.old.keys()
                                    and self.digests == self.old_digests):
             return
@@ -315,7 +315,7 @@ class ParseCache:
                 "digests_dropped": sorted(self._base_digests.keys() - self.digests.keys())})
             return
         # Pickles handed over are written as they are where they hold only what is kept.
-        whole = [(keys, pickled) for keys, pickled in self._pickled
+        whole = [(keys, blob) for keys, blob in pickled
                  if all(k is None or k in self.new for k in keys)]
         inside = {k for keys, _ in whole for k in keys}
         if self._write(self.path, {"format": FORMAT, "digests": self.digests, "pickled": whole,

@@ -274,17 +274,16 @@ def _day_entries(site: Site, config: SiteConfig, now: datetime) -> list[dict[str
 
 
 def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
-          assets: dict[str, str], figures: list[ComponentUptime], theme_color: str,
-          unchanged: Callable[[str, str], bool], part: tuple[int, int],
-          shown: dict[str, str], grouped: Grouped) -> Iterator[Page]:
-    """Yield every page of the site with its context; `figures` hold a year of days.
+          assets: dict[str, str], theme_color: str, unchanged: Callable[[str, str], bool],
+          part: tuple[int, int], grouped: Grouped) -> Iterator[Page]:
+    """Yield the pages that follow from the files alone: each incident's and maintenance's,
+    the history months, the postmortems and the 404 page (see `figure_pages` for the rest).
 
     `unchanged(path, inputs)` may answer that a page made from the same inputs (its files'
     fingerprints, and what the time changes on it) already exists: it is skipped. `part`
     (k, n) yields only the k-th of n shares of the pages, for n processes to make them side
-    by side; a page's share is decided before any work is done for it. `shown` is
-    `shown_keys` of the figures and `grouped` is `Grouped.of` the site, both worked out once
-    for all the shares.
+    by side; a page's share is decided before any work is done for it. `grouped` is
+    `Grouped.of` the site, worked out once for all the shares.
     """
     inputs = grouped.inputs
     turns = itertools.count()
@@ -293,13 +292,7 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
         return next(turns) % part[1] == part[0]
 
     page = _pager(config, state, now, assets, theme_color)
-    by_id = {f.component.id: f for f in figures}
-    by_component = grouped.by_component
-    if takes():
-        yield _front(page, config, site, state, now, figures, by_component)
-
     same = reuse_test(unchanged, inputs.known)
-
     for incident in site.incidents:
         path = f"incidents/{incident.slug}/index.html"
         if not takes() or same(path, [inputs.incident(incident)]):
@@ -320,27 +313,41 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                              reverse=True)
             yield page("postmortems/index.html", "postmortems.html", postmortems=postmortems)
     if takes():
-        # The windows and months as shown; and what the response records follow from: every
-        # incident (None while one is ongoing) and the day, which moves the 90-day window.
-        day = now.astimezone(config.timezone).date().isoformat()
-        if not same("uptime/index.html", [shown["uptime/index.html"], day,
-                                          *map(inputs.incident, site.incidents)]):
-            yield _uptime(page, config, figures, periods(config, site.incidents, now))
+        yield page("404.html", "404.html")
+
+
+def figure_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
+                 assets: dict[str, str], figures: list[ComponentUptime], theme_color: str,
+                 unchanged: Callable[[str, str], bool], shown: dict[str, str],
+                 grouped: Grouped) -> Iterator[Page]:
+    """Yield the pages that show uptime figures (`figures` hold a year of days): the front
+    page, the uptime page and each component's. `shown` is `shown_keys` of the figures; the
+    rest is as for `pages`."""
+    inputs = grouped.inputs
+    page = _pager(config, state, now, assets, theme_color)
+    by_id = {f.component.id: f for f in figures}
+    by_component = grouped.by_component
+    yield _front(page, config, site, state, now, figures, by_component)
+    same = reuse_test(unchanged, inputs.known)
+    # The windows and months as shown; and what the response records follow from: every
+    # incident (None while one is ongoing) and the day, which moves the 90-day window.
+    day = now.astimezone(config.timezone).date().isoformat()
+    if not same("uptime/index.html", [shown["uptime/index.html"], day,
+                                      *map(inputs.incident, site.incidents)]):
+        yield _uptime(page, config, figures, periods(config, site.incidents, now))
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
         path = f"components/{component.id}/index.html"
         # Its uptime figures as shown (a year of days, so they move with the clock), its
         # status, and every incident and maintenance that its list or its bars can show.
-        if not takes() or same(path, [shown[path], str(state.components.get(component.id)),
+        if same(path, [shown[path], str(state.components.get(component.id)),
                        *(inputs.incident(i) for i in mine),
                        *(inputs.maintenance(m) for m in site.maintenances
                          if component.id in m.components)]):
             continue
         yield _component_page(page, component, config, site, state, now, figure, mine,
                               len(mine))
-    if takes():
-        yield page("404.html", "404.html")
 
 
 PageMaker = Callable[..., Page]
