@@ -6,7 +6,7 @@ in the same run, for comparison.
 
 Pelican is optional (pip install pelican); without it that column is skipped. Prints a
 Markdown table. The cold build is timed on its own, as Pelican's is: memory is sampled in a
-cold build before it, as the sampling takes CPU. The rebuild columns are each the median of
+cold build after it, as the sampling takes CPU. The rebuild columns are each the median of
 three runs: "no change" at the same time, "one edit" after appending to a different incident
 each time, and "10 min later" at 12:10:00, :01 and :02 with the last edit a few seconds old,
 as a scheduled build would find it.
@@ -124,13 +124,12 @@ def bench(size: int, work: Path) -> dict[str, str]:
     time.sleep(2.5)  # let the files settle, as files checked out before a build have
     build = [sys.executable, "-m", "statuspage.cli", "build", "--config",
              str(repo / "statuspage.yaml"), "--now", NOW]
-    # Memory is sampled in a cold build of its own: the sampling walks /proc every 50 ms,
-    # which takes CPU from the build, so the cold time comes from a second cold build run
-    # alone, as Pelican's is.
-    _, memory = run(build, memory=True)
+    # The cold build is timed alone, as Pelican's is; memory is sampled in a cold build of
+    # its own after it, as the sampling walks /proc every 50 ms, which takes CPU.
+    cold, _ = run(build)
     for made in (repo / ".statuspage-cache", repo / "site"):
         shutil.rmtree(made)
-    cold, _ = run(build)
+    _, memory = run(build, memory=True)
     second, _ = run(build)  # sets aside the replaced site as the next build's start
     # Rebuilds are short and this machine is noisy: each is the median of three.
     unchanged = statistics.median(run(build)[0] for _ in range(3))
