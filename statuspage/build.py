@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import multiprocessing as mp
 import os
 import pickle
@@ -200,12 +201,11 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
                 continue
         looks.append((found, shown))
     fresh = 0
-    done = 0
+    looked = iter(looks)
     for part, pickled in _parse_all(config, settings, cache.has,
                                     [(f.path, shown) for f, shown in looks]):
         fresh_keys: list[str | None] = []
-        done += len(part)
-        for (found, shown), (digest, outcome) in zip(looks[done - len(part):done], part,
+        for (found, shown), (digest, outcome) in zip(itertools.islice(looked, len(part)), part,
                                                      strict=True):
             cache.note_digest(shown, found.status, digest)
             keys[found.relative] = key = fingerprint(settings, shown, digest)
@@ -401,24 +401,27 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
     head = quiet.git_head(config.root) if site.maintenances else None
     revisions, answered = _revisions(config, site, cache, head)
 
+    def programs_and_feeds(live: list[tuple[str, str, dict[str, Any]]]) -> Iterator[Page]:
+        """Write the files for programs that don't show uptime; yield the feeds, noting in
+        `live` those with no entry."""
+        # The calendar follows from the maintenance files, what git says of them, and the
+        # time.
+        kept = same("maintenance.ics", [
+            f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
+            for m in site.maintenances for known in [revisions.get(m.slug)]])
+        for path, content in _machine_files(config, site, state, now, revisions,
+                                            catalog.gettext, kept):
+            writer.write(path, content)
+        yield from _noting(feed_pages(config, site, now, catalog.gettext, revisions,
+                                      _feed_check(inputs, same, now, revisions)), live)
+
     def share(turn: int) -> _Share:
-        """Make the files for programs that don't show uptime and the feeds (turn 0), or a
-        share of the pages that follow from the files alone; in a process of its own when
-        there are several. Return what this turn added, as one process may take several."""
+        """Take one turn: the files for programs and the feeds (turn 0), or a share of the
+        pages that follow from the files alone; in a process of its own when there are
+        several. Return what this turn added, as one process may take several."""
         checked, linked = set(reuse.new), len(reuse.linked)
         live: list[tuple[str, str, dict[str, Any]]] = []
-        if turn == 0:
-            # The calendar follows from the maintenance files, what git says of them, and
-            # the time.
-            kept = same("maintenance.ics", [
-                f"{inputs.maintenance(m)}|{known}|{announced(m, known, now)}"
-                for m in site.maintenances for known in [revisions.get(m.slug)]])
-            for path, content in _machine_files(config, site, state, now, revisions,
-                                                catalog.gettext, kept):
-                writer.write(path, content)
-        made, problem = _make_pages(_noting(feed_pages(
-            config, site, now, catalog.gettext, revisions,
-            _feed_check(inputs, same, now, revisions)), live) if turn == 0 else pages(
+        made, problem = _make_pages(programs_and_feeds(live) if turn == 0 else pages(
             config, site, state, now, assets, colour, reuse.check, (turn - 1, shares), grouped),
             env, writer, config)
         return _Share(turn, made, {k: v for k, v in reuse.new.items() if k not in checked},
@@ -719,7 +722,7 @@ def _revisions(config: SiteConfig, site: Site, memo: uptime.Memo, head: str | No
 
 def _machine_files(config: SiteConfig, site: Site, state: Overview, now: datetime,
                    revisions: dict[str, Revisions], gettext: Callable[[str], str],
-                   calendar_kept: bool = False) -> Iterator[tuple[str, bytes]]:
+                   calendar_kept: bool) -> Iterator[tuple[str, bytes]]:
     """Yield the files made for programs but uptime and badges (`_clock_files`): the v2 API
     and the calendar (unless the last build's is `calendar_kept`)."""
     for path, document in StatuspageApi(config, site, state, now, revisions).documents():

@@ -7,6 +7,8 @@ import functools
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 import nh3
 
@@ -91,7 +93,13 @@ def _anchor_headings(rendered: str, shift: int) -> str:
 
 def _to_html(text: str) -> str:
     """Return CommonMark `text` as HTML, with GitHub's tables and ~~strikethrough~~."""
-    # Imported only here: a build that parses nothing (all cached) does not pay for it.
+    rendered: str = _cmark()(text)
+    return rendered
+
+
+@functools.cache
+def _cmark() -> Callable[[str], Any]:
+    # Imported only here, once: a build that parses nothing (all cached) does not pay for it.
     import cmarkgfm
     from cmarkgfm.cmark import Options
 
@@ -100,9 +108,8 @@ def _to_html(text: str) -> str:
     # does not strike: '~5 minutes' is how operators write an estimate.
     options = (Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
                | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
-    rendered: str = cmarkgfm.markdown_to_html_with_extensions(
-        text, options, extensions=("table", "strikethrough"))
-    return rendered
+    return functools.partial(cmarkgfm.markdown_to_html_with_extensions, options=options,
+                             extensions=("table", "strikethrough"))
 
 
 class MarkdownRenderer:
@@ -112,10 +119,10 @@ class MarkdownRenderer:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
 
         A file's summary and updates are converted together, as they share one page: heading
-        anchors are unique across them and a link reference defined in one serves all. Each
-        part is sanitised on its own, so a tag left open in one is closed there and can't
-        reach into the next. If a text swallows the separator (say an unclosed fence), they
-        are converted one by one instead.
+        anchors are unique across them and a link reference defined in one serves all. A tag
+        left open in one part is closed there and can't reach into the next (each part is
+        sanitised on its own, unless none can hold one). If a text swallows the separator
+        (say an unclosed fence), they are converted one by one instead.
         """
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]

@@ -409,7 +409,8 @@ def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | No
     for component, line, first in ((x.component, x.timeline, x.first) for x in lines):
         past = hashlib.sha256(repr((__version__, line.basis, config.timezone.key, today, count,
                                     first)).encode()).hexdigest()
-        kept = memo.get(_PAST + past) if memo is not None else None
+        key = _PAST + past  # (as `past_key` gives it for the figure made here)
+        kept = memo.get(key) if memo is not None else None
         # Kept as the first day's ordinal and each past day's figure (most days share one):
         # a year of days for each of a hundred components is loaded and saved at every build.
         if isinstance(kept, tuple) and len(kept) == 3:
@@ -423,9 +424,9 @@ def figures(config: SiteConfig, lines: list[Line], now: datetime, days: int | No
             day_list = day_figures(line, zone, today, count)
             month_map = month_figures(line, zone, first, today)
             if memo is not None:
-                memo.put(_PAST + past, (day_list[0].date.toordinal(),
-                                        tuple(day.figure for day in day_list[:-1]),
-                                        dict(list(month_map.items())[:-1])))
+                memo.put(key, (day_list[0].date.toordinal(),
+                               tuple(day.figure for day in day_list[:-1]),
+                               dict(list(month_map.items())[:-1])))
         result.append(ComponentUptime(
             component=component,
             target=config.target_of(component),
