@@ -454,11 +454,12 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         return done
 
     live_feeds: list[tuple[str, str, dict[str, Any]]] = []
+    timelines = uptime.Timelines(config, site, now, grouped.by_component, cache, sources)
     with _Forked(lambda _: shares_taken(lambda: False), list(range(1, workers)), workers - 1,
                  "making pages") as forked:
         # Meanwhile this process works out the uptime figures (kept in the cache, which only
         # it writes) and makes the pages and files that show them, then takes turns too.
-        lines = uptime.timelines(config, site, now, grouped.by_component)
+        lines = timelines.lines()
         figures = uptime.figures(config, lines, now, days, memo=cache)
         past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
         shown = shown_keys(config, figures)

@@ -337,9 +337,10 @@ def month_figures(line: ComponentTimeline, zone: ZoneInfo | Midnights, first: da
 def _earliest(config: SiteConfig, site: Site, today: date) -> date:
     """Return where the monthly record of a component without `since` starts: the earliest
     incident or maintenance."""
-    starts = [i.started.astimezone(config.timezone).date() for i in site.incidents]
-    starts += [m.scheduled.astimezone(config.timezone).date() for m in site.maintenances]
-    return min([today, *starts])
+    # (Local dates follow instants in order: only the earliest instant is converted.)
+    first = min((*(i.started for i in site.incidents), *(m.scheduled for m in site.maintenances)),
+                default=None)
+    return today if first is None else min(today, first.astimezone(config.timezone).date())
 
 
 class Memo(Protocol):
@@ -373,18 +374,104 @@ def timelines(config: SiteConfig, site: Site, now: datetime,
               by_component: dict[str, list[Incident]] | None = None) -> list[Line]:
     """Return every component's timeline at `now`; `by_component` is
     `incidents_by_component` of the site, if worked out already."""
-    today = now.astimezone(config.timezone).date()
-    incidents = incidents_by_component(site) if by_component is None else by_component
-    maintenances: dict[str, list[Maintenance]] = {}
-    for item in site.maintenances:
-        for component_id in item.components:
-            maintenances.setdefault(component_id, []).append(item)
-    earliest = _earliest(config, site, today)
-    return [Line(component, timeline(config, site, component, now,
-                                     incidents.get(component.id, []),
-                                     maintenances.get(component.id, [])),
-                 min(component.since, today) if component.since else earliest)
-            for component in config.components]
+    return Timelines(config, site, now, by_component).lines()
+
+
+class Timelines:
+    """Every component's timeline at `now`, found in two steps.
+
+    With a `memo` and the `sources` (file name -> digest of its bytes) the site was parsed
+    from, a component's timeline is kept in the memo and taken from it while its incidents
+    and maintenance are the same files and none is open at `now` (see `_TimelineKeys`): after
+    an edit, only the components that the edited file names are worked out again. Making the
+    object finds what the memo has, which reads every incident once: a build does it before
+    it forks, as afterwards each read copies shared memory. `lines` works out the rest."""
+
+    def __init__(self, config: SiteConfig, site: Site, now: datetime,
+                 by_component: dict[str, list[Incident]] | None = None,
+                 memo: Memo | None = None, sources: dict[str, str] | None = None) -> None:
+        self.config, self.site, self.now, self.memo = config, site, now, memo
+        self.today = now.astimezone(config.timezone).date()
+        self.incidents = incidents_by_component(site) if by_component is None else by_component
+        self.maintenances: dict[str, list[Maintenance]] = {}
+        for item in site.maintenances:
+            for component_id in item.components:
+                self.maintenances.setdefault(component_id, []).append(item)
+        self.earliest = _earliest(config, site, self.today)
+        keys = _TimelineKeys(config, now, sources) if memo is not None and sources is not None \
+            else None
+        self.keys: dict[str, str | None] = {}
+        self.kept: dict[str, ComponentTimeline] = {}
+        for component in config.components:
+            key = self.keys[component.id] = None if keys is None else keys.of(
+                component, self.incidents.get(component.id, []),
+                self.maintenances.get(component.id, []))
+            found = memo.get(key) if memo is not None and key is not None else None
+            if isinstance(found, ComponentTimeline):
+                self.kept[component.id] = found.counted_until(now.timestamp())
+
+    def lines(self) -> list[Line]:
+        """Return every component's timeline, working out those the memo has not."""
+        result = []
+        for component in self.config.components:
+            line = self.kept.get(component.id)
+            if line is None:
+                line = timeline(self.config, self.site, component, self.now,
+                                self.incidents.get(component.id, []),
+                                self.maintenances.get(component.id, []))
+                key = self.keys.get(component.id)
+                if self.memo is not None and key is not None:
+                    self.memo.put(key, line)
+            result.append(Line(component, line, min(component.since, self.today)
+                               if component.since else self.earliest))
+        return result
+
+
+class _TimelineKeys:
+    """The memo keys of components' timelines at `now`.
+
+    A timeline made at one instant holds at another, up to where it stops counting
+    (`counted_until`), when each of its incidents is resolved by both or starts after both,
+    and each maintenance window has ended by both or starts after both (an update after the
+    resolution is an error that stops the build). So a key holds, besides the settings and
+    the files, which of those each one is; there is none while one is open."""
+
+    def __init__(self, config: SiteConfig, now: datetime, sources: dict[str, str]) -> None:
+        self.now, self.sources = now, sources
+        self.settings = repr((__version__, config))
+        self._parts: dict[int, str | None] = {}  # (an incident has a few components)
+
+    def _incident(self, incident: Incident) -> str | None:
+        if id(incident) not in self._parts:
+            digest, now = self.sources.get(incident.slug + ".md"), self.now
+            resolved = incident.resolved_at
+            where = "resolved" if resolved is not None and resolved <= now else \
+                "ahead" if incident.started > now else None
+            self._parts[id(incident)] = None if digest is None or where is None \
+                else f"{incident.slug}|{digest}|{where}"
+        return self._parts[id(incident)]
+
+    def _maintenance(self, item: Maintenance) -> str | None:
+        digest, now = self.sources.get(item.slug + ".md"), self.now
+        start, end = item.window(now)
+        if digest is None or (start, end) != item.window():  # it overruns: open
+            return None
+        where = "over" if end <= now else "ahead" if start > now else None
+        return None if where is None else f"{item.slug}|{digest}|{where}"
+
+    def of(self, component: Component, incidents: Sequence[Incident],
+           maintenances: Sequence[Maintenance]) -> str | None:
+        """Return the key of the component's timeline, or None if it must be made anew."""
+        parts = [self.settings, component.id]
+        for part in (*map(self._incident, incidents), *map(self._maintenance, maintenances)):
+            if part is None:
+                return None
+            parts.append(part)
+        return _TIMELINE + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+_TIMELINE = "timeline:"
+"""The prefix of a memo's keys for components' timelines."""
 
 
 _PAST = "uptime:"

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from statuspage import uptime
 from statuspage.config import DEFAULT_SEVERITIES, DEFAULT_WEIGHTS, SiteConfig
 from statuspage.model import (
     Component,
@@ -22,7 +23,7 @@ from statuspage.model import (
     Update,
 )
 from statuspage.quiet import Kept
-from statuspage.uptime import compute, day_figures, timeline, window_figure
+from statuspage.uptime import Timelines, compute, day_figures, timeline, window_figure
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -265,3 +266,62 @@ def test_past_figures_kept_from_an_earlier_build_equal_figures_worked_out_afresh
     assert kept
     moment = NOW + timedelta(minutes=later)  # the same day, or the next
     assert compute(cfg, site, moment, days=40, memo=kept) == compute(cfg, site, moment, days=40)
+
+
+@st.composite
+def around_now(draw: st.DrawFn) -> Incident:
+    """An incident resolved before NOW, open at it, resolved after it, or not yet started."""
+    start = NOW + timedelta(minutes=draw(st.integers(-10 * 1440, 3 * 1440)))
+    length = draw(st.none() | st.integers(1, 3 * 1440))
+    steps = [(start, draw(STATUSES))]
+    if length is not None and length > 1 and draw(st.booleans()):
+        steps.append((start + timedelta(minutes=length // 2), draw(STATUSES)))
+    return incident(start, None if length is None else start + timedelta(minutes=length),
+                    *steps, slug=f"i{draw(st.integers(0, 10**9))}")
+
+
+@st.composite
+def maintenances_around_now(draw: st.DrawFn) -> Maintenance:
+    """A maintenance over, under way, overrunning or ahead at NOW (perhaps completed early)."""
+    start = NOW + timedelta(minutes=draw(st.integers(-600, 600) | st.integers(-5 * 1440,
+                                                                              3 * 1440)))
+    until = start + timedelta(minutes=draw(st.integers(1, 600)))
+    updates: tuple[Update, ...] = ()
+    if draw(st.booleans()):
+        status = draw(st.sampled_from(["in_progress", "verifying", "completed"]))
+        updates = (Update(status, start + timedelta(minutes=draw(st.integers(0, 900))), "", 1),)
+    return Maintenance(f"m{draw(st.integers(0, 10**9))}", "m.md", "m", ("api",), start, until,
+                       "", updates)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(around_now(), max_size=5, unique_by=lambda i: i.slug),
+       st.lists(maintenances_around_now(), max_size=3, unique_by=lambda m: m.slug),
+       st.integers(0, 120) | st.integers(0, 5 * 1440))
+def test_timelines_kept_from_an_earlier_build_equal_timelines_made_afresh(
+        found: list[Incident], held: list[Maintenance], later: int) -> None:
+    # The same files, built at NOW and again later: incidents resolve, maintenance starts
+    # and ends in between, and what the first build kept must not show at the second.
+    cfg = config(since=date(2026, 10, 20))
+    site = Site(tuple(found), tuple(held))
+    sources = {f"{item.slug}.md": f"digest of {item.slug}" for item in (*found, *held)}
+    kept = Kept()
+    Timelines(cfg, site, NOW, memo=kept, sources=sources).lines()
+    moment = NOW + timedelta(minutes=later)
+    again = Timelines(cfg, site, moment, memo=kept, sources=sources)
+    fresh = Timelines(cfg, site, moment).lines()
+    assert uptime.figures(cfg, again.lines(), moment, days=40) == \
+        uptime.figures(cfg, fresh, moment, days=40)
+    if all(i.resolved_at is not None and i.resolved_at <= NOW for i in found) and not held:
+        assert again.kept, "a timeline of settled incidents is kept"
+
+
+def test_a_changed_file_is_not_taken_from_the_memo() -> None:
+    cfg = config()
+    first, second = simple("2026-11-20T10:00", "2026-11-20T11:00"), \
+        simple("2026-11-20T10:00", "2026-11-20T13:00")
+    kept = Kept()
+    Timelines(cfg, Site((first,), ()), NOW, memo=kept, sources={"i.md": "one"}).lines()
+    assert Timelines(cfg, Site((first,), ()), NOW, memo=kept, sources={"i.md": "one"}).kept
+    assert not Timelines(cfg, Site((second,), ()), NOW, memo=kept,
+                         sources={"i.md": "two"}).kept
