@@ -520,7 +520,7 @@ class _Share:
     made: list[str]
     checked: dict[str, str]
     linked: list[str]
-    files: tuple[set[str], set[str]]
+    files: tuple[set[str], ...]
     problem: Problem | None
     live: list[tuple[str, str, dict[str, Any]]]
     """The feeds it made with no entry (their time is the build's), for the quiet rebuild."""

@@ -94,6 +94,12 @@ class SiteWriter:
     is used only while its record lists what it holds and its folders' modification times show
     that nothing has been added, removed or renamed in it since; otherwise it is deleted and
     the build starts from an empty folder.
+
+    The record of a site also lists the files its build wrote anew (when they are few): every
+    other file of it is the very file of the site before it, which is the spare by the next
+    build. So the next build knows those files in the spare to be the output's already, and
+    keeps them without a look (`reuse`); and it records the modification times of the folders
+    it left alone as the spare's record has them, without a look either.
     """
 
     def __init__(self, out: Path, spare: Path | None = None) -> None:
@@ -106,6 +112,16 @@ class SiteWriter:
         self._stale: set[str] = set()
         self._folders: set[str] = set()
         self._spare_folders: set[str] = set()
+        self._fresh: set[str] = set()
+        """Files this build made anew, not linked from the previous site."""
+        self._same: set[str] = set()
+        """Files of the claimed spare known to be the previous site's very files."""
+        self._touched: set[str] = set()
+        """Folders whose entries this build changed (their modification time moved)."""
+        self._known: dict[str, int] = {}
+        """The modification times of the claimed spare's folders, as checked."""
+        self._current: dict[str, Any] | None = None
+        """The record of the output being replaced, once read."""
         # The site being replaced, if a build made it: unchanged files are linked from it.
         self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
         self.spare = spare if spare is not None and _same_device(spare.parent, out.parent) \
@@ -130,6 +146,11 @@ class SiteWriter:
         self._stale = set(record["files"])
         self._spare_folders = set(record["folders"])
         self._folders = set(self._spare_folders)
+        self._known = record["folders"]
+        current = self._current = _read_record(_out_record(self.spare))
+        if current is not None and isinstance(current.get("fresh"), list) and self.previous \
+                and current.get("identity") == identity(self.previous / MARKER):
+            self._same = self._stale.intersection(current["files"]).difference(current["fresh"])
         return True
 
     def _place(self, relative: str) -> str:
@@ -149,11 +170,13 @@ class SiteWriter:
                 with contextlib.suppress(FileExistsError):  # made by a sibling process
                     os.mkdir(where)
                 self._folders.add(folder)
+                self._touched.update((folder, _parent(folder)))
         path = f"{self.tmp}/{relative}"
         if relative in self._spare_folders:  # a folder of the spare where a file goes now
             if any(f.startswith(relative + "/") for f in self.files):
                 raise ValueError(f"'{relative}' is written as a file and as a folder")
             shutil.rmtree(path)
+            self._touched.add(_parent(relative))
             self._spare_folders -= {f for f in self._spare_folders
                                     if f == relative or f.startswith(relative + "/")}
             self._folders -= {f for f in self._folders
@@ -165,6 +188,8 @@ class SiteWriter:
         path = self._place(relative)
         if self._keep(relative, path, data):
             return
+        self._fresh.add(relative)
+        self._touched.add(_parent(relative))
         # Never write into a file that is there already (a spare's, or one linked in): it may
         # be the published site's file too. Made only if new, it costs no look beforehand.
         try:
@@ -192,7 +217,8 @@ class SiteWriter:
             with open(old, "rb") as handle:
                 if handle.read() != data:
                     return False
-            _link(found, old, path)
+            if relative not in self._same and _link(found, old, path):
+                self._touched.add(_parent(relative))
         except OSError:
             return False
         return True
@@ -201,12 +227,16 @@ class SiteWriter:
         """Link the previous build's copy of a file known to be unchanged; False if it has none."""
         if self.previous is None or ".." in relative.split("/"):
             return False
+        if relative in self._same:  # there already
+            self._place(relative)
+            return True
         old = f"{self.previous}/{relative}"
         try:
             found = os.lstat(old)
             if not stat.S_ISREG(found.st_mode):
                 return False
-            _link(found, old, self._place(relative))
+            if _link(found, old, self._place(relative)):
+                self._touched.add(_parent(relative))
         except OSError:
             return False
         return True
@@ -215,12 +245,19 @@ class SiteWriter:
         """Replace the output folder with the finished one in a single step."""
         self._drop_stale()
         (self.tmp / MARKER).write_bytes(MARKER_TEXT)
-        record = _record(self.tmp, self.files, self._folders) if self.spare else None
+        record = None
+        if self.spare:
+            record = _record(self.tmp, self.files, self._folders, {
+                f: mtime for f, mtime in self._known.items() if f not in self._touched})
+            # Listed only when few (after a first build, none is the previous site's).
+            record["fresh"] = sorted(self._fresh) if len(self._fresh) * 2 < len(self.files) \
+                else None
         if not self.out.exists():
             os.rename(self.tmp, self.out)
             self._remember(record)
             return
-        previous = _read_record(_out_record(self.spare)) if self.spare else None
+        previous = self._current if self._current is not None or not self.spare \
+            else _read_record(_out_record(self.spare))
         if _exchange(self.tmp, self.out):
             old = self.tmp
         else:
@@ -236,12 +273,14 @@ class SiteWriter:
             # (It may be gone already, with a folder that this build replaced by a file.)
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.tmp}/{relative}")
+            self._touched.add(_parent(relative))
         used = {f.rsplit("/", depth)[0] for f in self.files for depth in range(1, f.count("/") + 1)}
         for folder in sorted(self._folders - used, key=lambda f: -f.count("/")):
             try:
                 (self.tmp / folder).rmdir()
             except OSError:
                 shutil.rmtree(self.tmp / folder, ignore_errors=True)
+            self._touched.add(_parent(folder))
         self._folders &= used
 
     def _remember(self, record: dict[str, Any] | None) -> None:
@@ -266,33 +305,43 @@ class SiteWriter:
         """Return how many files the new site has so far."""
         return len(self.files)
 
-    def share(self) -> tuple[set[str], set[str]]:
+    def share(self) -> tuple[set[str], ...]:
         """Return what a process that wrote part of the site into the same folder hands back:
-        the files and folders it has."""
-        return self.files, self._folders
+        the files and folders it has, and what it wrote anew and changed."""
+        return self.files, self._folders, self._fresh, self._touched
 
-    def merge(self, share: tuple[set[str], set[str]]) -> None:
+    def merge(self, share: tuple[set[str], ...]) -> None:
         """Take in the `share` of a process forked from this writer."""
-        files, folders = share
+        files, folders, fresh, touched = share
         self._stale -= files
         self.files |= files
         self._folders |= folders
+        self._fresh |= fresh
+        self._touched |= touched
 
     def abort(self) -> None:
         """Throw the unfinished folder away; the output is untouched."""
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _link(found: os.stat_result, old: str, path: str) -> None:
-    """Make `path` the same file as `old` (whose status is `found`) unless it already is."""
+def _link(found: os.stat_result, old: str, path: str) -> bool:
+    """Make `path` the same file as `old` (whose status is `found`) unless it already is;
+    return whether it was not."""
     try:
         mine = os.lstat(path)
     except FileNotFoundError:
         os.link(old, path)
-        return
-    if (mine.st_dev, mine.st_ino) != (found.st_dev, found.st_ino):
-        os.unlink(path)
-        os.link(old, path)
+        return True
+    if (mine.st_dev, mine.st_ino) == (found.st_dev, found.st_ino):
+        return False
+    os.unlink(path)
+    os.link(old, path)
+    return True
+
+
+def _parent(relative: str) -> str:
+    """Return the folder of a path in the site ("" for the top)."""
+    return relative.rpartition("/")[0]
 
 
 def _same_device(first: Path, second: Path) -> bool:
@@ -312,12 +361,14 @@ def identity(marker: Path) -> str:
     return f"{found.st_dev}:{found.st_ino}:{found.st_mtime_ns}"
 
 
-def _record(tree: Path, files: set[str], folders: set[str]) -> dict[str, Any]:
+def _record(tree: Path, files: set[str], folders: set[str],
+            known: dict[str, int]) -> dict[str, Any]:
     """Return what a finished folder holds: its marker's identity, its files, and the
     modification time of each of its folders (which changes when an entry is added to or
-    removed from that folder)."""
+    removed from that folder), as `known` has it or else as found."""
     return {"identity": identity(tree / MARKER), "files": sorted(files),
-            "folders": {folder: os.lstat(f"{tree}/{folder}").st_mtime_ns for folder in folders}}
+            "folders": {folder: known[folder] if folder in known
+                        else os.lstat(f"{tree}/{folder}").st_mtime_ns for folder in folders}}
 
 
 def _matches(tree: Path, record: dict[str, Any]) -> bool:

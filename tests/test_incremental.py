@@ -17,11 +17,14 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statuspage import build as build_module
 from statuspage import cache as cache_module
 from statuspage import quiet as quiet_module
 from statuspage import revisions as revisions_module
+from statuspage import write as write_module
 from statuspage.cache import FORMAT, ParseCache
 from statuspage.config import load_config
 from statuspage.load import MAX_FILE_BYTES
@@ -182,10 +185,16 @@ def test_a_run_of_rebuilds_from_the_spare_site_equals_clean_builds(example: Path
         ("2026-11-24 15:00 +08:00", lambda: None),
         ("2026-12-02 09:00 +08:00", lambda: None),
     ]
+    spare_place = cache_module.spare_site(example, example / "site")
+    assert spare_place is not None
     for now, change in steps:
         change()
         build(example, now)
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
+        # The record of the new output, whose folders' times were partly copied from the
+        # spare's record rather than looked up, is exact: the next build can start from it.
+        record = write_module._read_record(write_module._out_record(spare_place))
+        assert record is not None and write_module._matches(example / "site", record), now
     spare = list((example / ".statuspage-cache").glob("site-*"))
     assert [p.name.endswith(".json") for p in sorted(spare)].count(False) == 1
     assert not (example / "site/incidents/2026-08-12-console-usage-chart").exists()
@@ -202,6 +211,22 @@ def test_files_added_to_the_output_never_reach_a_later_build(example: Path,
                 "2026-11-24 12:40 +08:00"):
         build(example, now)
         assert tree(site) == clean_build(example, tmp_path, now)
+
+
+def test_a_rebuild_takes_the_pages_it_knows_unchanged_from_the_spare_site(
+        example: Path, tmp_path: Path) -> None:
+    # The record of a site lists the files its build wrote anew; every other file is the very
+    # file of the site before it, which waits as the spare. So a rebuild keeps those from the
+    # spare without looking at the output: a page replaced there by hand (not written in
+    # place) is not taken for the build's own.
+    build(example)
+    build(example, "2026-11-24 12:10 +08:00")  # now the replaced site waits as the spare
+    site = example / "site"
+    page = site / "incidents/2026-10-14-chat-api-outage/index.html"
+    page.unlink()
+    page.write_text("replaced by hand\n")
+    build(example, "2026-11-24 12:20 +08:00")
+    assert tree(site) == clean_build(example, tmp_path, "2026-11-24 12:20 +08:00")
 
 
 def test_an_edit_that_keeps_size_and_time_is_still_seen(example: Path,
@@ -732,3 +757,37 @@ def test_taking_a_turn_gives_up_once_another_process_has_died() -> None:
     finally:
         turns.lock.release()
     assert turns.take(lambda: False) == 3
+
+
+_NAMES = st.sampled_from(["a", "b", "a/b", "a/c", "a/b/c", "a/b/d", "b/a", "b/a/index.html"])
+
+
+def _consistent(files: dict[str, bytes]) -> bool:
+    """Return whether no path of `files` is also the folder of another."""
+    return not any(other.startswith(name + "/") for name in files for other in files)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sites=st.lists(st.tuples(st.dictionaries(_NAMES, st.sampled_from([b"1", b"2", b"33"]),
+                                                max_size=6).filter(_consistent),
+                                st.booleans()), min_size=1, max_size=6))
+def test_sites_written_in_turn_from_spares_hold_exactly_their_files(
+        sites: list[tuple[dict[str, bytes], bool]], tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Files become folders and folders files from one site to the next; unchanged files are
+    # sometimes written again and sometimes reused. Each site must hold its files and nothing
+    # else, and its record must match it, so that it can be the next spare.
+    root = tmp_path_factory.mktemp("writer")
+    out, spare = root / "site", root / "cache" / "site-spare"
+    spare.parent.mkdir()
+    before: dict[str, bytes] = {}
+    for files, reuse in sites:
+        writer = write_module.SiteWriter(out, spare)
+        for name, data in files.items():
+            if not (reuse and before.get(name) == data and writer.reuse(name)):
+                writer.write(name, data)
+        writer.commit()
+        assert {k: v for k, v in tree(out).items() if k != write_module.MARKER} == files
+        record = write_module._read_record(write_module._out_record(spare))
+        assert record is not None and write_module._matches(out, record)
+        before = files
