@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-import multiprocessing as mp
 import os
 import pickle
 import sys
@@ -13,14 +12,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import jinja2
 
@@ -71,6 +68,9 @@ from .status import Overview, overview
 from .statuspage_api import StatuspageApi, encode
 from .validate import assemble
 from .write import MARKER, OutputRefused, SiteWriter, check_output, identity
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 YEAR = 365
 """Days of history on component pages."""
@@ -563,7 +563,8 @@ class _Turns:
     """Hands out 0, 1, 2, … across processes forked after it is made: each number once."""
 
     def __init__(self) -> None:
-        context = mp.get_context("fork")
+        import multiprocessing  # (here and below only: a quiet rebuild starts no process)
+        context = multiprocessing.get_context("fork")
         self._next: Any = context.RawValue("i", 0)
         self.lock = context.Lock()
 
@@ -587,7 +588,8 @@ _JOB: Callable[[Any], Any] | None = None
 def _workers(count: int, threshold: int) -> int:
     """Return how many processes to use for `count` pieces of work: one below `threshold`
     (starting processes would cost more than it saves) or where fork is not available."""
-    if count < threshold or "fork" not in mp.get_all_start_methods():
+    import multiprocessing
+    if count < threshold or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(os.cpu_count() or 1, 8)
 
@@ -612,9 +614,12 @@ class _Forked(Generic[A, R]):
         # Objects the collector never visits stay shared with the forked processes instead
         # of being copied page by page as it marks them.
         gc.freeze()
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
         try:
             # With fork, the executor starts all its processes at the first submit.
-            self.pool = ProcessPoolExecutor(processes, mp_context=mp.get_context("fork"))
+            self.pool = ProcessPoolExecutor(processes,
+                                            mp_context=multiprocessing.get_context("fork"))
             self.futures = [self.pool.submit(_run_job, argument) for argument in arguments]
         finally:
             gc.unfreeze()
@@ -629,6 +634,7 @@ class _Forked(Generic[A, R]):
         """Yield the results in order, each as soon as it is there (see `results`)."""
         if not self.futures:
             return
+        from concurrent.futures.process import BrokenProcessPool
         try:
             for future in self.futures:
                 yield future.result()

@@ -9,6 +9,7 @@ loaded.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import hmac
@@ -135,9 +136,11 @@ def secret() -> bytes | None:
     return found if len(found) == KEY_BYTES else None
 
 
+@functools.cache
 def toolchain() -> str:
     """Return the versions of the libraries whose output a cache holds (a sanitiser upgrade
-    must not be hidden by HTML cached from before it)."""
+    must not be hidden by HTML cached from before it). Looked up once per process: each
+    lookup searches the installed packages, and a build asks several times."""
     found = []
     for name in ("cmarkgfm", "nh3", "jinja2", "babel", "pyyaml", "icalendar"):
         try:

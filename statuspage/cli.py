@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, scaffold
+from . import __version__
 from .build import build as build_site
 from .build import load_site
 from .config import SiteConfig, load_config
@@ -113,6 +112,7 @@ def check(config_path: str, now_text: str | None, strict: bool, output: str) -> 
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Scaffold a status repository: settings, an example, .gitignore and a CI workflow."""
+    from . import scaffold
     try:
         made = scaffold.init(directory)
     except scaffold.ScaffoldError as exc:
@@ -129,9 +129,10 @@ def new() -> None:
 
 def _run(config: SiteConfig, action: Callable[[], Path]) -> None:
     """Run a file-writing action; print the file as problems name it, or why it failed."""
+    from .scaffold import ScaffoldError
     try:
         path = action()
-    except scaffold.ScaffoldError as exc:
+    except ScaffoldError as exc:
         text = str(exc)
         # Problems from the file check already read 'path:line: error: ...'.
         click.echo(text if ": error: " in text else f"error: {text}", err=True)
@@ -165,6 +166,7 @@ _BACKFILL = "Write as if it were this time (for backfilling; default: now)."
 def new_incident(config_path: str, title: str, severity: str, components: tuple[str, ...],
                  message: str | None, slug: str | None, now_text: str | None) -> None:
     """Write incidents/YYYY-MM-DD-SLUG.md with a first update; print its path."""
+    from . import scaffold
     config, _problems = _config(config_path, err=True)
     pairs = _pairs(components)
     _run(config, lambda: scaffold.new_incident(config, title, severity, pairs, message,
@@ -185,6 +187,7 @@ def new_maintenance(config_path: str, title: str, components: tuple[str, ...], s
                     end: str, message: str | None, slug: str | None,
                     now_text: str | None) -> None:
     """Write a maintenance file for a window; print its path."""
+    from . import scaffold
     config, _problems = _config(config_path, err=True)
     begin, finish = _now(start, config, "--start"), _now(end, config, "--end")
     _run(config, lambda: scaffold.new_maintenance(config, title, list(components), begin, finish,
@@ -201,6 +204,7 @@ def update(config_path: str, slug: str, status: str, message: str | None,
            now_text: str | None) -> None:
     """Add a timestamped update to an incident or maintenance (a unique prefix of its slug
     is enough; 'resolve' resolves)."""
+    from . import scaffold
     config, _problems = _config(config_path, err=True)
     _run(config, lambda: scaffold.add_update(config, slug, status, message, _now(now_text, config)))
 
@@ -238,6 +242,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @common
 def serve(config_path: str, port: int, host: str) -> None:
     """Build, serve, and rebuild on every change, reloading open pages."""
+    import tempfile
+
     from .cache import drop_spare, spare_site
     from .serve import Outcome, Server
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -122,6 +121,7 @@ class SiteConfig:
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """Return " (did you mean 'x'?)" for a near miss, or ''."""
+    import difflib  # (only here: every build imports this module)
     by_case = [c for c in choices if c.lower() == word.lower()]
     by_start = [c for c in choices if word and c.lower().startswith(word.lower())]
     close = (by_case or (by_start if len(by_start) == 1 else [])

@@ -13,8 +13,6 @@ from importlib import resources
 
 from babel import Locale
 from babel.dates import format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from .times import utc_offset
 
@@ -32,6 +30,8 @@ def translations(language: str) -> gettext.NullTranslations:
     code = LANGUAGES[language]
     if code == "en":
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # (only here: every build imports this module)
+    from babel.messages.pofile import read_po
     source = resources.files("statuspage") / "locale" / code / "LC_MESSAGES" / "messages.po"
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=code)

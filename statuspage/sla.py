@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ class Period:
 
 
 def _measure_record(measures: Sequence[Measure]) -> MeasureRecord:
+    import statistics  # (only here: every build imports this module)
     took = [m.took for m in measures if m.took is not None]
     judged = [m for m in measures if m.verdict in (Verdict.MET, Verdict.MISSED)]
     return MeasureRecord(
