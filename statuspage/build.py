@@ -461,6 +461,9 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         # it writes) and makes the pages and files that show them, then takes turns too.
         lines = timelines.lines()
         figures = uptime.figures(config, lines, now, days, memo=cache)
+        # (Worked out whether or not the uptime page is made again, for the quiet snapshot
+        # too; the records of quarters whose incidents stand still are kept in the cache.)
+        found_periods = periods(config, site.incidents, now, cache, grouped.inputs.incident)
         past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
         shown = shown_keys(config, figures)
         # (Only saved here: letting go of the parsed files would copy the memory that the
@@ -469,7 +472,8 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         for path, content in _clock_files(config, state, now, figures):
             writer.write(path, content)
         made, problem = _make_pages(figure_pages(
-            config, site, state, now, assets, figures, colour, reuse.check, shown, grouped),
+            config, site, state, now, assets, figures, colour, reuse.check, shown, grouped,
+            found_periods),
             env, writer, config)
         written += made
         problems = [(-1, problem)]
@@ -506,7 +510,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
             site=quiet.shown_on_front(site, now, max(config.uptime_days, RECENT_DAYS)),
             mine={cid: quiet.kept_incidents(shown_incidents(found, now, days), len(found))
                   for cid, found in grouped.by_component.items()},
-            periods=periods(config, site.incidents, now), state=state, lines=lines,
+            periods=found_periods, state=state, lines=lines,
             past=past, feeds=live_feeds, assets=assets, colour=colour, common=reuse.common,
             problems=problems, days=days, files=files)
     return reuse, snapshot

@@ -29,7 +29,7 @@ from .model import (
     Site,
     incidents_by_component,
 )
-from .sla import Period, periods
+from .sla import Period
 from .status import Overview, is_ongoing, performance
 from .uptime import ComponentUptime, Figure
 
@@ -209,7 +209,8 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
 
 
 def _month(moment: datetime, config: SiteConfig) -> str:
-    return moment.astimezone(config.timezone).strftime("%Y-%m")
+    local = moment.astimezone(config.timezone)  # (strftime would take twice as long)
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -319,10 +320,10 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
 def figure_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                  assets: dict[str, str], figures: list[ComponentUptime], theme_color: str,
                  unchanged: Callable[[str, str], bool], shown: dict[str, str],
-                 grouped: Grouped) -> Iterator[Page]:
+                 grouped: Grouped, found: list[Period]) -> Iterator[Page]:
     """Yield the pages that show uptime figures (`figures` hold a year of days): the front
-    page, the uptime page and each component's. `shown` is `shown_keys` of the figures; the
-    rest is as for `pages`."""
+    page, the uptime page and each component's. `shown` is `shown_keys` of the figures, and
+    `found` the `periods` of the site; the rest is as for `pages`."""
     inputs = grouped.inputs
     page = _pager(config, state, now, assets, theme_color)
     by_id = {f.component.id: f for f in figures}
@@ -334,7 +335,7 @@ def figure_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     day = now.astimezone(config.timezone).date().isoformat()
     if not same("uptime/index.html", [shown["uptime/index.html"], day,
                                       *map(inputs.incident, site.incidents)]):
-        yield _uptime(page, config, figures, periods(config, site.incidents, now))
+        yield _uptime(page, config, figures, found)
     for component in config.components:
         figure = by_id[component.id]
         mine = by_component.get(component.id, [])
@@ -594,14 +595,22 @@ class Inputs:
         """Return its files, how many of its updates are due and whether its postmortem is
         out; None while it is ongoing, as its views change with the clock then ('so far',
         pending targets)."""
-        if incident.slug not in self._incidents:
+        slug = incident.slug
+        if slug not in self._incidents:
             now, known = self.now, self.known
-            self._incidents[incident.slug] = None if is_ongoing(incident, now) else (
-                f"{known.get(incident.slug + '.md')}"
-                f"|{known.get(incident.slug + '.postmortem.md')}"
-                f"|{sum(u.at <= now for u in incident.updates)}"
+            resolved = incident.resolved_at
+            if resolved is not None and resolved <= now:
+                # (Most of them: every update is due, as none may follow the resolution.)
+                due = len(incident.updates)
+            elif incident.started <= now:
+                self._incidents[slug] = None
+                return None
+            else:
+                due = sum(u.at <= now for u in incident.updates)
+            self._incidents[slug] = (
+                f"{known.get(slug + '.md')}|{known.get(slug + '.postmortem.md')}|{due}"
                 f"|{incident.published_postmortem(now) is not None}")
-        return self._incidents[incident.slug]
+        return self._incidents[slug]
 
     def maintenance(self, item: Maintenance) -> str:
         """Return its file, and where the clock is in it."""

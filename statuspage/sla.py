@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from . import __version__
 from .config import SiteConfig
 from .model import Incident, SeverityLevel
 from .status import Measure, Verdict, performance
+from .uptime import Memo
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,37 @@ def records(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
     return tuple(result)
 
 
-def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime) -> list[Period]:
+def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
+            memo: Memo | None = None,
+            known: Callable[[Incident], str | None] | None = None) -> list[Period]:
     """Return the last 90 days, then every quarter from the current one back to the first
-    incident's, newest first."""
+    incident's, newest first.
+
+    With a `memo`, and `known` giving what can change how an incident shows (None while it
+    is ongoing), the records of a quarter whose incidents are all resolved are kept in the
+    memo: they are the same at any later time while those incidents' files are."""
     zone = config.timezone
     today = now.astimezone(zone).date()
     ordered = sorted(incidents, key=lambda i: i.started)
     starts = [i.started for i in ordered]
+    settings = f"{__version__}|{config.severities!r}|{zone.key}"
+
+    def kept_records(label: str, begin: datetime, finish: datetime,
+                     ) -> tuple[SeverityRecord, ...]:
+        """Return the records of the incidents that started in [begin, finish)."""
+        chosen = between(begin, finish)
+        key = None
+        if memo is not None and known is not None and all(
+                i.resolved_at is not None and i.resolved_at <= now for i in chosen):
+            parts = [settings, label, *(str(known(i)) for i in chosen)]
+            key = "period:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+            kept = memo.get(key)
+            if isinstance(kept, tuple):
+                return kept
+        found = records(config, chosen, now, begin, finish)
+        if memo is not None and key is not None:
+            memo.put(key, found)
+        return found
 
     def between(begin: datetime, end: datetime) -> list[Incident]:
         """Return the incidents that started in [begin, end), found by bisection."""
@@ -89,14 +116,15 @@ def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime) ->
 
     start = datetime.combine(today - timedelta(days=89), time(0), tzinfo=zone)
     result = [Period("90d", start, now, records(config, between(start, now), now, start, now))]
-    first = min((i.started.astimezone(zone).date() for i in incidents), default=today)
+    first = ordered[0].started.astimezone(zone).date() if ordered else today
     year, quarter = today.year, (today.month - 1) // 3
     while (year, quarter) >= (first.year, (first.month - 1) // 3):
         begin = datetime.combine(date(year, quarter * 3 + 1, 1), time(0), tzinfo=zone)
         following = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
         finish = datetime.combine(date(following[0], following[1] * 3 + 1, 1), time(0),
                                   tzinfo=zone)
-        result.append(Period(f"{year} Q{quarter + 1}", begin, min(finish, now),
-                             records(config, between(begin, finish), now, begin, finish)))
+        label = f"{year} Q{quarter + 1}"
+        result.append(Period(label, begin, min(finish, now),
+                             kept_records(label, begin, finish)))
         year, quarter = (year - 1, 3) if quarter == 0 else (year, quarter - 1)
     return result

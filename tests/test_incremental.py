@@ -263,10 +263,12 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
     assert 0 < delta.stat().st_size < len(before) / 3
     files = len(list((example / "incidents").glob("*.md")))
     kept = ParseCache(example).old
-    # A parsed file each, and past uptime figures and a timeline for each component (one
-    # for components whose figures follow from the same things; none for one with an
-    # ongoing incident); outside git, no history to keep.
-    assert len([k for k in kept if not k.startswith(("uptime:", "timeline:"))]) == files
+    # A parsed file each, past uptime figures and a timeline for each component (one for
+    # components whose figures follow from the same things; none for one with an ongoing
+    # incident), and response records of past quarters; outside git, no history to keep.
+    assert len([k for k in kept
+                if not k.startswith(("uptime:", "timeline:", "period:"))]) == files
+    assert [k for k in kept if k.startswith("period:")]
     config, _problems = load_config(example / "statuspage.yaml", "statuspage.yaml")
     assert config is not None
     assert 0 < len([k for k in kept if k.startswith("uptime:")]) <= len(config.components)

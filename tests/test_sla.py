@@ -11,6 +11,7 @@ from conftest import Repo, parse_now
 
 from statuspage.build import load_site
 from statuspage.config import load_config
+from statuspage.quiet import Kept
 from statuspage.sla import periods
 
 
@@ -84,3 +85,25 @@ def test_severity_record_by_hand(repo: Repo) -> None:
     assert (p1.resolution.met, p1.resolution.judged) == (1, 3)
     assert p1.resolution.share_met is not None and round(p1.resolution.share_met) == 33
     assert [p.label for p in periods(config, site.incidents, now)] == ["90d", "2026 Q4"]
+
+
+def test_records_kept_from_an_earlier_build_equal_records_worked_out_afresh(repo: Repo) -> None:
+    # Quarters whose incidents are all resolved are kept; one with an incident open at the
+    # first build (resolved after it, a response still pending) must be worked out again.
+    for name, started, resolved in (("a", "2026-05-04 10:00", "2026-05-04 12:00"),
+                                    ("b", "2026-08-10 09:00", "2026-12-15 09:00"),
+                                    ("c", "2026-11-20 09:00", "2026-11-20 18:00")):
+        repo.incident(f"{started[:10]}-{name}.md", f"---\ntitle: {name}\nseverity: P1\n"
+                                                    f"started: {started}\n---\n"
+                                                    f"## Resolved — {resolved}\nDone.\n")
+    config, _ = load_config(repo.config)
+    assert config is not None
+    now, later = parse_now("2026-11-24 12:00"), parse_now("2027-01-10 12:00")
+    site, _ = load_site(config, later)
+    memo = Kept()
+    periods(config, site.incidents, now, memo, lambda incident: incident.slug)
+    assert len(memo) == 2  # Q2 and Q4; Q3's incident is still open
+    kept = periods(config, site.incidents, later, memo, lambda incident: incident.slug)
+    assert kept == periods(config, site.incidents, later)
+    q3 = next(p for p in kept if p.label == "2026 Q3").records
+    assert next(r for r in q3 if r.severity.key == "P1").resolution.judged == 1
