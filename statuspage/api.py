@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .config import SiteConfig
@@ -23,12 +23,16 @@ def _numbers(figure: Figure) -> dict[str, float | None]:
 def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetime) -> bytes:
     """Return api/uptime.json: windows, months and the bar window's days per component."""
     numbers: dict[Figure, dict[str, float | None]] = {}  # most days share a figure
+    dates: dict[date, str] = {}  # and every component the same days
 
-    def day(date_text: str, figure: Figure) -> dict[str, Any]:
+    def day(when: date, figure: Figure) -> dict[str, Any]:
         found = numbers.get(figure)
         if found is None:
             found = numbers[figure] = _numbers(figure)
-        return {"date": date_text, **found}
+        text = dates.get(when)
+        if text is None:
+            text = dates[when] = when.isoformat()
+        return {"date": text, **found}
 
     document = {
         "generated_at": now.astimezone(UTC).isoformat(),
@@ -39,7 +43,7 @@ def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetim
             "target": f.target,
             "windows": {f"{n}d": _number(f.windows[f"{n}d"].uptime) for n in WINDOWS},
             "months": {month: _number(figure.uptime) for month, figure in f.months.items()},
-            "days": [day(d.date.isoformat(), d.figure)
+            "days": [day(d.date, d.figure)
                      for d in f.days[-config.uptime_days:]],
         } for f in figures],
     }
