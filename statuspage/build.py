@@ -144,7 +144,8 @@ def _parse_all(config: SiteConfig, settings: str, cached: Callable[[str], bool],
     workers = _workers(len(files), PARALLEL_FROM)
     if workers == 1:
         return [(_read_and_parse(config, settings, cached, files), None)]
-    size = max(50, len(files) // (workers * 4))
+    # Eight chunks a process: the last to finish leaves the others idle for less.
+    size = max(50, len(files) // (workers * 8))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     forked = _Forked(partial(_read_and_pickle, config, settings, cached), chunks, workers,
                      "parsing files")
@@ -558,9 +559,9 @@ PAGES_PARALLEL_FROM = 1000
 PAGES_CHECKED_FROM = 3000
 """Incidents and maintenance notices from which it pays to start processes to check which
 pages a rebuild can keep."""
-SHARES_PER_PROCESS = 4
-"""Shares of the pages per process, taken in turn: more even out the processes' loads, and
-each costs a walk over the site to pick its pages."""
+SHARES_PER_PROCESS = 8
+"""Shares of the pages per process, taken in turn: the more, the less the last one to finish
+leaves the other processes idle (and each costs little beyond taking its turn)."""
 
 
 class _Turns:

@@ -287,21 +287,24 @@ def pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     `Grouped.of` the site, worked out once for all the shares.
     """
     inputs = grouped.inputs
+    # The k-th of n shares takes every n-th page of each kind from the k-th on (incidents and
+    # maintenance by slicing: a share walks only its own).
+    k, n = part
     turns = itertools.count()
 
     def takes() -> bool:
-        return next(turns) % part[1] == part[0]
+        return next(turns) % n == k
 
     page = _pager(config, state, now, assets, theme_color)
     same = reuse_test(unchanged, inputs.known)
-    for incident in site.incidents:
+    for incident in site.incidents[k::n]:
         path = f"incidents/{incident.slug}/index.html"
-        if not takes() or same(path, [inputs.incident(incident)]):
+        if same(path, [inputs.incident(incident)]):
             continue
         yield page(path, "incident.html", **_incident_view(incident, config, now))
-    for item in site.maintenances:
+    for item in site.maintenances[k::n]:
         path = f"maintenance/{item.slug}/index.html"
-        if not takes() or same(path, [inputs.maintenance(item)]):
+        if same(path, [inputs.maintenance(item)]):
             continue
         yield page(path, "maintenance.html", **_maintenance_view(item, config, now))
     yield from _history(config, grouped.by_month, now, page, same, inputs, takes)
