@@ -106,7 +106,7 @@ def _read_and_parse(config: SiteConfig, settings: str, cached: Callable[[str], b
     md: MarkdownRenderer | None = None
     found: list[_Looked] = []
     for path, shown in files:
-        data, problems = read_bytes(Path(path), shown)
+        data, problems = read_bytes(path, shown)
         digest = UNREADABLE if data is None else hashlib.sha256(data).hexdigest()
         # A file that can't be read (or is too large) is looked at anew each time: its
         # problem (its size, say) is today's, not the first one cached under UNREADABLE.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -174,14 +174,16 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
     return (None, problems) if data is None else decode(data, shown)
 
 
-def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+def read_bytes(path: Path | str, shown: str) -> tuple[bytes | None, list[Problem]]:
     """Return the file's bytes or the reason it can't be read (too large, no access)."""
     where = Location(shown, 1)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [error(where, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        return path.read_bytes(), []
+        with open(path, "rb") as handle:  # (the size of what is open: one look, no race)
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return None, [error(where, f"file is {size:,} bytes; the limit is "
+                                           f"{MAX_FILE_BYTES:,}")]
+            return handle.read(), []
     except OSError as exc:
         return None, [error(Location(shown), f"cannot read file: {exc.strerror or exc}")]
 
@@ -199,8 +201,10 @@ def decode(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
-def split_front_matter(text: str, shown: str) -> tuple[Document | None, list[Problem]]:
-    """Return the document split into front matter and body, or the problems found."""
+def split_front_matter(text: str, shown: str, path: str = "",
+                       ) -> tuple[Document | None, list[Problem]]:
+    """Return the document (of the file at `path`) split into front matter and body, or the
+    problems found."""
     lines = text.split("\n")
     if not text.strip():
         return None, [error(Location(shown, 1), "file is empty")]
@@ -226,7 +230,7 @@ def split_front_matter(text: str, shown: str) -> tuple[Document | None, list[Pro
         ))
         return None, problems
     body = "\n".join(lines[index + 1:])
-    return Document("", shown, front, body, index + 2), problems
+    return Document(path, shown, front, body, index + 2), problems
 
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
@@ -240,9 +244,7 @@ def document_of(data: bytes, path: Path | str, shown: str) -> tuple[Document | N
     text, problems = decode(data, shown)
     if text is None:
         return None, problems
-    document, more = split_front_matter(text, shown)
-    if document is not None:
-        document = replace(document, path=str(path))
+    document, more = split_front_matter(text, shown, str(path))
     return document, problems + more
 
 

@@ -6,10 +6,10 @@ Rules that need only one file live here; rules across files and against `now` ar
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
 from typing import Any
 
 from .config import HTML_TAG, SiteConfig, check_keys, suggest
@@ -183,9 +183,9 @@ def parse_document(
 ) -> tuple[Parsed, list[Problem]]:
     """Return what the document describes, with every problem found in it alone."""
     problems: list[Problem] = []
-    name = PurePath(doc.path).name
+    name = os.path.basename(doc.path)
     is_postmortem = name.endswith(POSTMORTEM_SUFFIX)
-    slug = name[: -len(POSTMORTEM_SUFFIX)] if is_postmortem else PurePath(name).stem
+    slug = name[: -len(POSTMORTEM_SUFFIX)] if is_postmortem else os.path.splitext(name)[0]
     if not SLUG.match(slug):
         problems.append(error(Location(doc.shown, 1), f"file name '{name}' can't be used in a URL: "
                                                       "use letters, digits, '-', '_' and '.'"))
