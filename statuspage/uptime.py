@@ -433,7 +433,8 @@ class _TimelineKeys:
     A timeline made at one instant holds at another, up to where it stops counting
     (`counted_until`), when each of its incidents is resolved by both or starts after both,
     and each maintenance window has ended by both or starts after both (an update after the
-    resolution is an error that stops the build). So a key holds, besides the settings and
+    resolution is an error that stops the build, and so is an incident that starts in the
+    future: the keys allow for one all the same). So a key holds, besides the settings and
     the files, which of those each one is; there is none while one is open."""
 
     def __init__(self, config: SiteConfig, now: datetime, sources: dict[str, str]) -> None:

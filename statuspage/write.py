@@ -124,6 +124,8 @@ class SiteWriter:
         """The record of the output being replaced, once read."""
         # The site being replaced, if a build made it: unchanged files are linked from it.
         self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
+        self._started = identity(out / MARKER) if self.previous else ""
+        """Which site the output was when this build began (unchanged files link from it)."""
         self.spare = spare if spare is not None and _same_device(spare.parent, out.parent) \
             else None
         if not self._claim_spare():
@@ -148,8 +150,10 @@ class SiteWriter:
         self._folders = set(self._spare_folders)
         self._known = record["folders"]
         current = self._current = _read_record(_out_record(self.spare))
-        if current is not None and isinstance(current.get("fresh"), list) and self.previous \
-                and current.get("identity") == identity(self.previous / MARKER):
+        # Its list of files written anew holds against the site it replaced: this spare.
+        if current is not None and isinstance(current.get("fresh"), list) \
+                and current.get("identity") == self._started \
+                and current.get("after") == record["identity"]:
             self._same = self._stale.intersection(current["files"]).difference(current["fresh"])
         return True
 
@@ -209,7 +213,9 @@ class SiteWriter:
         its modification time (rsync and CDN uploads skip it) and costs no write."""
         if self.previous is None:
             return False
-        old = f"{self.previous}/{relative}"
+        # A file known to be in place already is compared where it is: the output's copy may
+        # have been replaced since (by hand, say), and it is not the one that is published.
+        old = path if relative in self._same else f"{self.previous}/{relative}"
         try:
             found = os.lstat(old)
             if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
@@ -217,7 +223,7 @@ class SiteWriter:
             with open(old, "rb") as handle:
                 if handle.read() != data:
                     return False
-            if relative not in self._same and _link(found, old, path):
+            if old != path and _link(found, old, path):
                 self._touched.add(_parent(relative))
         except OSError:
             return False
@@ -264,6 +270,17 @@ class SiteWriter:
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
             os.rename(self.out, old)
             os.rename(self.tmp, self.out)
+        replaced = identity(old / MARKER)
+        if record is not None:
+            # Files not written anew were linked from the output as this build found it: from
+            # the site just swapped out, unless another build replaced it meanwhile.
+            if replaced != self._started:
+                record["fresh"] = None
+            record["after"] = replaced
+        if previous is not None and previous.get("identity") != replaced:
+            previous = _read_record(_out_record(self.spare)) if self.spare else None
+            if previous is not None and previous.get("identity") != replaced:
+                previous = None  # not known: the swapped-out site is not kept
         self._remember(record)
         self._keep_spare(old, previous)
 

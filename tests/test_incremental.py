@@ -793,3 +793,43 @@ def test_sites_written_in_turn_from_spares_hold_exactly_their_files(
         record = write_module._read_record(write_module._out_record(spare))
         assert record is not None and write_module._matches(out, record)
         before = files
+
+
+def _write_site(out: Path, spare: Path, files: dict[str, bytes],
+                writer: write_module.SiteWriter | None = None) -> None:
+    writer = writer or write_module.SiteWriter(out, spare)
+    for name, data in files.items():
+        writer.write(name, data)
+    writer.commit()
+
+
+def test_a_file_replaced_in_the_output_by_what_the_build_makes_is_still_written(
+        tmp_path: Path) -> None:
+    # The spare's copy of a file is compared, not the output's (which is not published).
+    out, spare = tmp_path / "site", tmp_path / "cache" / "site-spare"
+    spare.parent.mkdir()
+    _write_site(out, spare, {"f": b"A", "g": b"G", "h": b"H"})
+    _write_site(out, spare, {"f": b"A", "g": b"G2", "h": b"H"})
+    (out / "f").unlink()
+    (out / "f").write_bytes(b"B")  # a new file, as `git pull` of a committed site makes
+    _write_site(out, spare, {"f": b"B", "g": b"G2", "h": b"H"})
+    assert (out / "f").read_bytes() == b"B"
+
+
+def test_builds_that_overlap_leave_no_stale_file_for_a_later_one(tmp_path: Path) -> None:
+    # A build that replaces an output another build replaced meanwhile can't tell which
+    # files are the spare's very files; the next build must not take them for such.
+    out, spare = tmp_path / "site", tmp_path / "cache" / "site-spare"
+    spare.parent.mkdir()
+    _write_site(out, spare, {"f": b"A", "g": b"G", "h": b"H"})
+    _write_site(out, spare, {"f": b"A", "g": b"G2", "h": b"H"})
+    first = write_module.SiteWriter(out, spare)  # claims the spare
+    _write_site(out, spare, {"f": b"A", "g": b"G3", "h": b"H"})  # starts afresh, ends first
+    _write_site(out, spare, {"f": b"A", "g": b"G3", "h": b"H"}, first)
+    assert (out / "g").read_bytes() == b"G3"
+    later = write_module.SiteWriter(out, spare)
+    for name in ("f", "g", "h"):  # unchanged, as the page keys would say
+        assert later.reuse(name)
+    later.commit()
+    assert tree(out) == {write_module.MARKER: write_module.MARKER_TEXT,
+                         "f": b"A", "g": b"G3", "h": b"H"}
