@@ -91,6 +91,7 @@ def main() -> None:
         print(f"serve, {args.incidents:,} incidents: save to reloaded page, median "
               f"{statistics.median(timings):.2f} s, slowest {max(timings):.2f} s "
               f"({len(timings)} edits)")
+        print("each edit, in order:", " ".join(f"{t:.2f}" for t in timings), file=sys.stderr)
     finally:
         server.terminate()
         server.wait(30)

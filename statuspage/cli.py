@@ -246,6 +246,7 @@ def serve(config_path: str, port: int, host: str) -> None:
 
     from .cache import drop_spare, spare_site
     from .serve import Outcome, Server
+    from .write import set_aside
 
     path = Path(config_path)
     root = path.resolve().parent
@@ -282,9 +283,16 @@ def serve(config_path: str, port: int, host: str) -> None:
             return not parts or any(p.startswith(".") or p == "__pycache__" for p in parts) or (
                 parts[0] == "site")
 
+        def prepare() -> None:
+            # The first edit's rebuild then starts from a spare, as every later one does,
+            # instead of making every folder and link of the site.
+            spare = spare_site(root, out)
+            if spare is not None:
+                set_aside(out, spare)
+
         try:
             server = Server(builder, [root / "incidents", root / "templates"], host, port,
-                            report=report, ignored=ignored, shallow=(root,))
+                            report=report, ignored=ignored, shallow=(root,), prepare=prepare)
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         # Ctrl-C, and a plain kill, both stop cleanly (and remove the temporary folder), even

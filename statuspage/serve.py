@@ -94,6 +94,11 @@ class Rebuilder:
             self.report(outcome)
         self.live.publish(outcome)
 
+    def between_builds(self, action: Callable[[], object]) -> None:
+        """Run `action` while no build runs (a build that is due waits for it)."""
+        with self._lock:
+            action()
+
     def changed(self) -> None:
         """Note a change; the build runs `delay` seconds after the last one."""
         with self._lock:
@@ -177,8 +182,12 @@ class Server:
                  port: int = 8000, delay: float = DELAY,
                  report: Callable[[Outcome], None] | None = None,
                  ignored: Callable[[Path], bool] = lambda path: False,
-                 shallow: tuple[Path, ...] = ()) -> None:
+                 shallow: tuple[Path, ...] = (),
+                 prepare: Callable[[], object] | None = None) -> None:
+        """`prepare`, if given, runs once after the first build, between builds, in the
+        background: work that makes the next build faster."""
         self.live = LiveSite()
+        self.prepare = prepare
         self.rebuilder = Rebuilder(builder, self.live, delay, report)
         # Folders in `watch` are watched with everything under them. Those in `shallow` are
         # watched for their own files, and each folder in them that is not ignored (now or
@@ -193,6 +202,7 @@ class Server:
         self.httpd.daemon_threads = True
         self.observer = Observer()
         self._thread: threading.Thread | None = None
+        self._preparing: threading.Thread | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -213,6 +223,10 @@ class Server:
         self.observer.start()
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
+        if self.prepare is not None:
+            self._preparing = threading.Thread(target=self.rebuilder.between_builds,
+                                               args=(self.prepare,), daemon=True)
+            self._preparing.start()
 
     def _watch(self, path: Path) -> None:
         if path.exists() and path not in self._watched and not any(
@@ -235,3 +249,5 @@ class Server:
         self.observer.join(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._preparing is not None:  # (what it makes is cleaned up after this)
+            self._preparing.join(timeout=30)

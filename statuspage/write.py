@@ -361,6 +361,35 @@ def _parent(relative: str) -> str:
     return relative.rpartition("/")[0]
 
 
+def set_aside(out: Path, spare: Path) -> bool:
+    """Make a spare of the finished site `out` where there is none (after a first build): a
+    copy of it made of hard links, recorded as the site it replaced, so that the next build
+    starts from it as from any spare rather than from an empty folder. Return whether it was
+    made. Meant for a moment when no build runs (`serve` after its first build)."""
+    current = _read_record(_out_record(spare))
+    if spare.exists() or current is None or not _same_device(spare.parent, out.parent) \
+            or not current.get("identity") or current["identity"] != identity(out / MARKER):
+        return False
+    tmp = spare.with_name(f"{spare.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        tmp.mkdir()
+        for folder in sorted(current["folders"], key=lambda f: f.count("/")):
+            os.mkdir(f"{tmp}/{folder}")
+        for name in current["files"]:
+            os.link(f"{out}/{name}", f"{tmp}/{name}")
+        (tmp / MARKER).write_bytes(MARKER_TEXT)
+        record = _record(tmp, set(current["files"]), set(current["folders"]), {})
+        if identity(out / MARKER) != current["identity"]:  # replaced meanwhile after all
+            raise OSError("the site changed")
+        os.rename(tmp, spare)  # (fails if a spare appeared meanwhile)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    _write_record(_spare_record(spare), record)
+    _write_record(_out_record(spare), {**current, "fresh": [], "after": record["identity"]})
+    return True
+
+
 def _same_device(first: Path, second: Path) -> bool:
     try:
         return first.stat().st_dev == second.stat().st_dev

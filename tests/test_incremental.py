@@ -772,18 +772,19 @@ def _consistent(files: dict[str, bytes]) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(sites=st.lists(st.tuples(st.dictionaries(_NAMES, st.sampled_from([b"1", b"2", b"33"]),
                                                 max_size=6).filter(_consistent),
-                                st.booleans()), min_size=1, max_size=6))
+                                st.booleans(), st.booleans()), min_size=1, max_size=6))
 def test_sites_written_in_turn_from_spares_hold_exactly_their_files(
-        sites: list[tuple[dict[str, bytes], bool]], tmp_path_factory: pytest.TempPathFactory,
-) -> None:
+        sites: list[tuple[dict[str, bytes], bool, bool]],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     # Files become folders and folders files from one site to the next; unchanged files are
-    # sometimes written again and sometimes reused. Each site must hold its files and nothing
-    # else, and its record must match it, so that it can be the next spare.
+    # sometimes written again and sometimes reused, and a spare is sometimes set aside
+    # between builds (as `serve` does). Each site must hold its files and nothing else, and
+    # its record must match it, so that it can be the next spare.
     root = tmp_path_factory.mktemp("writer")
     out, spare = root / "site", root / "cache" / "site-spare"
     spare.parent.mkdir()
     before: dict[str, bytes] = {}
-    for files, reuse in sites:
+    for files, reuse, aside in sites:
         writer = write_module.SiteWriter(out, spare)
         for name, data in files.items():
             if not (reuse and before.get(name) == data and writer.reuse(name)):
@@ -792,6 +793,10 @@ def test_sites_written_in_turn_from_spares_hold_exactly_their_files(
         assert {k: v for k, v in tree(out).items() if k != write_module.MARKER} == files
         record = write_module._read_record(write_module._out_record(spare))
         assert record is not None and write_module._matches(out, record)
+        if aside and write_module.set_aside(out, spare):
+            kept = write_module._read_record(write_module._spare_record(spare))
+            assert kept is not None and write_module._matches(spare, kept)
+            assert {k: v for k, v in tree(spare).items() if k != write_module.MARKER} == files
         before = files
 
 
@@ -833,3 +838,21 @@ def test_builds_that_overlap_leave_no_stale_file_for_a_later_one(tmp_path: Path)
     later.commit()
     assert tree(out) == {write_module.MARKER: write_module.MARKER_TEXT,
                          "f": b"A", "g": b"G3", "h": b"H"}
+
+
+def test_a_spare_set_aside_after_a_first_build_is_where_the_next_build_starts(
+        tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / "cache" / "site-spare"
+    spare.parent.mkdir()
+    files = {"index.html": b"i", "incidents/a/index.html": b"a", "incidents/b/index.html": b"b"}
+    _write_site(out, spare, files)
+    assert write_module.set_aside(out, spare)
+    assert not write_module.set_aside(out, spare)  # there is one already
+    later = write_module.SiteWriter(out, spare)
+    assert later._same == set(files)  # each known to be the output's very file
+    later.write("incidents/a/index.html", b"a2")
+    for name in ("index.html", "incidents/b/index.html"):
+        assert later.reuse(name)
+    later.commit()
+    assert tree(out) == {write_module.MARKER: write_module.MARKER_TEXT, **files,
+                         "incidents/a/index.html": b"a2"}

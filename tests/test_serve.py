@@ -155,9 +155,14 @@ def test_cli_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         while not process.stdout.readline().startswith("serving on "):
             assert process.poll() is None
         assert [p.name for p in tmp_path.glob("statuspage-serve-*")] != []
+        # After the first build, a spare is set aside for the first edit's rebuild to start
+        # from; it goes with the session.
+        cache = repo / ".statuspage-cache"
+        wait_for(lambda: any(p.is_dir() for p in cache.glob("site-*")), timeout=20)
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=40) == 0
         assert list(tmp_path.glob("statuspage-serve-*")) == []
+        assert [p for p in cache.glob("site-*") if p.is_dir()] == []
     finally:
         process.kill()
 
@@ -184,5 +189,22 @@ def test_a_shallow_folder_is_watched_for_its_own_files_and_folders_not_ignored(
         time.sleep(0.5)
         (tmp_path / "brand" / "logo.svg").write_text("<svg/>")
         wait_for(lambda: builder.calls == 4)
+    finally:
+        server.stop()
+
+
+def test_prepare_runs_once_after_the_first_build(tmp_path: Path) -> None:
+    source = tmp_path / "incidents"
+    source.mkdir()
+    builder = FakeBuilder(source, tmp_path / "site")
+    prepared: list[int] = []
+    server = Server(builder, [source], port=0, delay=0.1,
+                    prepare=lambda: prepared.append(builder.calls))
+    server.start()
+    try:
+        wait_for(lambda: prepared == [1])
+        (source / "a.md").write_text("a")
+        wait_for(lambda: builder.calls == 2)
+        assert prepared == [1]
     finally:
         server.stop()
