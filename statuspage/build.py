@@ -455,7 +455,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         return done
 
     live_feeds: list[tuple[str, str, dict[str, Any]]] = []
-    timelines = uptime.Timelines(config, site, now, grouped.by_component, cache, sources)
+    timelines = uptime.Timelines(config, site, now, grouped.by_component, cache, grouped.inputs)
     with _Forked(lambda _: shares_taken(lambda: False), list(range(1, workers)), workers - 1,
                  "making pages") as forked:
         # Meanwhile this process works out the uptime figures (kept in the cache, which only

@@ -601,15 +601,13 @@ class Inputs:
         slug = incident.slug
         if slug not in self._incidents:
             now, known = self.now, self.known
-            resolved = incident.resolved_at
-            if resolved is not None and resolved <= now:
-                # (Most of them: every update is due, as none may follow the resolution.)
-                due = len(incident.updates)
-            elif incident.started <= now:
+            if is_ongoing(incident, now):
                 self._incidents[slug] = None
                 return None
-            else:
-                due = sum(u.at <= now for u in incident.updates)
+            resolved = incident.resolved_at
+            # (Resolved, as most are: every update is due, as none may follow the resolution.)
+            due = len(incident.updates) if resolved is not None and resolved <= now \
+                else sum(u.at <= now for u in incident.updates)
             self._incidents[slug] = (
                 f"{known.get(slug + '.md')}|{known.get(slug + '.postmortem.md')}|{due}"
                 f"|{incident.published_postmortem(now) is not None}")

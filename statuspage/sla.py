@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from . import __version__
 from .config import SiteConfig
 from .model import Incident, SeverityLevel
 from .status import Measure, Verdict, performance
-from .uptime import Memo
+from .uptime import Memo, memo_key
 
 
 @dataclass(frozen=True)
@@ -98,17 +97,17 @@ def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
         """Return the records of the incidents that started in [begin, finish)."""
         chosen = between(begin, finish)
         key = None
-        if memo is not None and known is not None and all(
-                i.resolved_at is not None and i.resolved_at <= now for i in chosen):
-            parts = [settings, label, *(str(known(i)) for i in chosen)]
-            key = "period:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
-            kept = memo.get(key)
-            if isinstance(kept, tuple):
-                return kept
-        found = records(config, chosen, now, begin, finish)
+        if memo is not None and known is not None:
+            found = [known(i) for i in chosen]
+            if None not in found:  # (none ongoing: each is resolved, and stays so)
+                key = memo_key("period:", [settings, label, *map(str, found)])
+                kept = memo.get(key)
+                if isinstance(kept, tuple):
+                    return kept
+        made = records(config, chosen, now, begin, finish)
         if memo is not None and key is not None:
-            memo.put(key, found)
-        return found
+            memo.put(key, made)
+        return made
 
     def between(begin: datetime, end: datetime) -> list[Incident]:
         """Return the incidents that started in [begin, end), found by bisection."""

@@ -377,19 +377,34 @@ def timelines(config: SiteConfig, site: Site, now: datetime,
     return Timelines(config, site, now, by_component).lines()
 
 
+class Known(Protocol):
+    """What can change how each incident and maintenance shows, as a build works it out once
+    (`render.Inputs`): their files, and where the clock is in them."""
+
+    def incident(self, incident: Incident) -> str | None:
+        """None while it is ongoing."""
+
+    def maintenance(self, item: Maintenance) -> str: ...
+
+
+def memo_key(prefix: str, parts: Iterable[str]) -> str:
+    """Return the key under which a memo keeps what follows from `parts` alone."""
+    return prefix + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 class Timelines:
     """Every component's timeline at `now`, found in two steps.
 
-    With a `memo` and the `sources` (file name -> digest of its bytes) the site was parsed
-    from, a component's timeline is kept in the memo and taken from it while its incidents
-    and maintenance are the same files and none is open at `now` (see `_TimelineKeys`): after
-    an edit, only the components that the edited file names are worked out again. Making the
-    object finds what the memo has, which reads every incident once: a build does it before
-    it forks, as afterwards each read copies shared memory. `lines` works out the rest."""
+    With a `memo` and what is `known` of the site's files, a component's timeline is kept in
+    the memo and taken from it while its incidents and maintenance are the same files and
+    none is open at `now` (see `_timeline_key`): after an edit, only the components that the
+    edited file names are worked out again. Making the object finds what the memo has, which
+    reads every incident once: a build does it before it forks, as afterwards each read
+    copies shared memory. `lines` works out the rest."""
 
     def __init__(self, config: SiteConfig, site: Site, now: datetime,
                  by_component: dict[str, list[Incident]] | None = None,
-                 memo: Memo | None = None, sources: dict[str, str] | None = None) -> None:
+                 memo: Memo | None = None, known: Known | None = None) -> None:
         self.config, self.site, self.now, self.memo = config, site, now, memo
         self.today = now.astimezone(config.timezone).date()
         self.incidents = incidents_by_component(site) if by_component is None else by_component
@@ -398,14 +413,13 @@ class Timelines:
             for component_id in item.components:
                 self.maintenances.setdefault(component_id, []).append(item)
         self.earliest = _earliest(config, site, self.today)
-        keys = _TimelineKeys(config, now, sources) if memo is not None and sources is not None \
-            else None
+        settings = repr((__version__, config))
         self.keys: dict[str, str | None] = {}
         self.kept: dict[str, ComponentTimeline] = {}
         for component in config.components:
-            key = self.keys[component.id] = None if keys is None else keys.of(
-                component, self.incidents.get(component.id, []),
-                self.maintenances.get(component.id, []))
+            key = self.keys[component.id] = None if memo is None or known is None \
+                else _timeline_key(settings, component, self.incidents.get(component.id, []),
+                                   self.maintenances.get(component.id, []), known, now)
             found = memo.get(key) if memo is not None and key is not None else None
             if isinstance(found, ComponentTimeline):
                 self.kept[component.id] = found.counted_until(now.timestamp())
@@ -427,48 +441,28 @@ class Timelines:
         return result
 
 
-class _TimelineKeys:
-    """The memo keys of components' timelines at `now`.
+def _timeline_key(settings: str, component: Component, incidents: Sequence[Incident],
+                  maintenances: Sequence[Maintenance], known: Known,
+                  now: datetime) -> str | None:
+    """Return the memo key of the component's timeline at `now`, or None while one of its
+    incidents or maintenance windows is open.
 
     A timeline made at one instant holds at another, up to where it stops counting
-    (`counted_until`), when each of its incidents is resolved by both or starts after both,
-    and each maintenance window has ended by both or starts after both (an update after the
-    resolution is an error that stops the build, and so is an incident that starts in the
-    future: the keys allow for one all the same). So a key holds, besides the settings and
-    the files, which of those each one is; there is none while one is open."""
-
-    def __init__(self, config: SiteConfig, now: datetime, sources: dict[str, str]) -> None:
-        self.now, self.sources = now, sources
-        self.settings = repr((__version__, config))
-        self._parts: dict[int, str | None] = {}  # (an incident has a few components)
-
-    def _incident(self, incident: Incident) -> str | None:
-        if id(incident) not in self._parts:
-            digest, now = self.sources.get(incident.slug + ".md"), self.now
-            resolved = incident.resolved_at
-            where = "resolved" if resolved is not None and resolved <= now else \
-                "ahead" if incident.started > now else None
-            self._parts[id(incident)] = None if digest is None or where is None \
-                else f"{incident.slug}|{digest}|{where}"
-        return self._parts[id(incident)]
-
-    def _maintenance(self, item: Maintenance) -> str | None:
-        digest, now = self.sources.get(item.slug + ".md"), self.now
-        start, end = item.window(now)
-        if digest is None or (start, end) != item.window():  # it overruns: open
+    (`counted_until`), while each incident is resolved by both (`known` tells none apart
+    from an ongoing one, and how many of its updates are due) and each maintenance window
+    has ended by both or starts after both (`known` tells these apart by its status)."""
+    parts = [settings, component.id]
+    for incident in incidents:
+        found = known.incident(incident)
+        if found is None:
             return None
-        where = "over" if end <= now else "ahead" if start > now else None
-        return None if where is None else f"{item.slug}|{digest}|{where}"
-
-    def of(self, component: Component, incidents: Sequence[Incident],
-           maintenances: Sequence[Maintenance]) -> str | None:
-        """Return the key of the component's timeline, or None if it must be made anew."""
-        parts = [self.settings, component.id]
-        for part in (*map(self._incident, incidents), *map(self._maintenance, maintenances)):
-            if part is None:
-                return None
-            parts.append(part)
-        return _TIMELINE + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        parts.append(f"{incident.slug}|{found}")
+    for item in maintenances:
+        start, end = item.window(now)
+        if start <= now < end or (start, end) != item.window():  # under way, or overrunning
+            return None
+        parts.append(f"{item.slug}|{known.maintenance(item)}")
+    return memo_key(_TIMELINE, parts)
 
 
 _TIMELINE = "timeline:"

@@ -262,8 +262,6 @@ class SiteWriter:
             os.rename(self.tmp, self.out)
             self._remember(record)
             return
-        previous = self._current if self._current is not None or not self.spare \
-            else _read_record(_out_record(self.spare))
         if _exchange(self.tmp, self.out):
             old = self.tmp
         else:
@@ -277,10 +275,13 @@ class SiteWriter:
             if replaced != self._started:
                 record["fresh"] = None
             record["after"] = replaced
+        # The swapped-out site's record, as read when the spare was claimed unless another
+        # build replaced the output meanwhile; not known: the site is not kept.
+        previous = self._current
+        if self.spare is not None and (previous is None or previous.get("identity") != replaced):
+            previous = _read_record(_out_record(self.spare))
         if previous is not None and previous.get("identity") != replaced:
-            previous = _read_record(_out_record(self.spare)) if self.spare else None
-            if previous is not None and previous.get("identity") != replaced:
-                previous = None  # not known: the swapped-out site is not kept
+            previous = None
         self._remember(record)
         self._keep_spare(old, previous)
 

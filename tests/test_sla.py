@@ -12,6 +12,7 @@ from conftest import Repo, parse_now
 from statuspage.build import load_site
 from statuspage.config import load_config
 from statuspage.quiet import Kept
+from statuspage.render import Inputs
 from statuspage.sla import periods
 
 
@@ -101,9 +102,10 @@ def test_records_kept_from_an_earlier_build_equal_records_worked_out_afresh(repo
     now, later = parse_now("2026-11-24 12:00"), parse_now("2027-01-10 12:00")
     site, _ = load_site(config, later)
     memo = Kept()
-    periods(config, site.incidents, now, memo, lambda incident: incident.slug)
+    files = {f"{i.slug}.md": f"digest of {i.slug}" for i in site.incidents}
+    periods(config, site.incidents, now, memo, Inputs(now, files).incident)
     assert len(memo) == 2  # Q2 and Q4; Q3's incident is still open
-    kept = periods(config, site.incidents, later, memo, lambda incident: incident.slug)
+    kept = periods(config, site.incidents, later, memo, Inputs(later, files).incident)
     assert kept == periods(config, site.incidents, later)
     q3 = next(p for p in kept if p.label == "2026 Q3").records
     assert next(r for r in q3 if r.severity.key == "P1").resolution.judged == 1

@@ -23,6 +23,7 @@ from statuspage.model import (
     Update,
 )
 from statuspage.quiet import Kept
+from statuspage.render import Inputs
 from statuspage.uptime import Timelines, compute, day_figures, timeline, window_figure
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -306,9 +307,9 @@ def test_timelines_kept_from_an_earlier_build_equal_timelines_made_afresh(
     site = Site(tuple(found), tuple(held))
     sources = {f"{item.slug}.md": f"digest of {item.slug}" for item in (*found, *held)}
     kept = Kept()
-    Timelines(cfg, site, NOW, memo=kept, sources=sources).lines()
+    Timelines(cfg, site, NOW, memo=kept, known=Inputs(NOW, sources)).lines()
     moment = NOW + timedelta(minutes=later)
-    again = Timelines(cfg, site, moment, memo=kept, sources=sources)
+    again = Timelines(cfg, site, moment, memo=kept, known=Inputs(moment, sources))
     fresh = Timelines(cfg, site, moment).lines()
     assert uptime.figures(cfg, again.lines(), moment, days=40) == \
         uptime.figures(cfg, fresh, moment, days=40)
@@ -321,7 +322,8 @@ def test_a_changed_file_is_not_taken_from_the_memo() -> None:
     first, second = simple("2026-11-20T10:00", "2026-11-20T11:00"), \
         simple("2026-11-20T10:00", "2026-11-20T13:00")
     kept = Kept()
-    Timelines(cfg, Site((first,), ()), NOW, memo=kept, sources={"i.md": "one"}).lines()
-    assert Timelines(cfg, Site((first,), ()), NOW, memo=kept, sources={"i.md": "one"}).kept
+    Timelines(cfg, Site((first,), ()), NOW, memo=kept, known=Inputs(NOW, {"i.md": "one"})).lines()
+    assert Timelines(cfg, Site((first,), ()), NOW, memo=kept,
+                     known=Inputs(NOW, {"i.md": "one"})).kept
     assert not Timelines(cfg, Site((second,), ()), NOW, memo=kept,
-                         sources={"i.md": "two"}).kept
+                         known=Inputs(NOW, {"i.md": "two"})).kept
