@@ -4,12 +4,23 @@ in the same run, for comparison.
 
     python benchmarks/build_bench.py [--sizes 1000 10000] [--work /tmp/statuspage-bench]
 
-Pelican is optional (pip install pelican); without it that column is skipped. Prints a
-Markdown table. The cold build is timed on its own, as Pelican's is: memory is sampled in a
-cold build after it, as the sampling takes CPU. The rebuild columns are each the median of
-three runs: "no change" at the same time, "one edit" after appending to a different incident
-each time, and "10 min later" at 12:10:00, :01 and :02 with the last edit a few seconds old,
-as a scheduled build would find it.
+Pelican is optional (pip install pelican); without it those columns are skipped. Prints a
+Markdown table, and each timed run on stderr.
+
+The cold build and Pelican's are each the median of three runs, taken in turns (ours, then
+Pelican's, three times), so that a machine slowing down for a minute slows both; the ratio is
+that of the medians. Each cold run starts from the repository as a fresh clone has it: no site,
+no cache. Memory is sampled in a cold build of its own after them, as the sampling takes CPU.
+The rebuild columns are each the median of three runs: "no change" at the same time, "one
+edit" after appending to a different incident each time, and "10 min later" at 12:10:00, :01
+and :02 with the last edit a few seconds old, as a scheduled build would find it.
+
+Nothing is deleted until every run is timed: earlier sites, caches and Pelican outputs are
+moved aside and removed at the end. On a file system that must not reuse an inode soon after
+it is freed (ext4 without a journal, as on the reference machine), making a file right after
+tens of thousands were deleted costs a look at each of them in the kernel: a cold build at
+10,000 incidents took 2-7 s longer after the previous site was deleted than on a quiet disk.
+A CI runner's fresh clone has nothing of the kind, and Pelican's output would pay it too.
 """
 
 from __future__ import annotations
@@ -88,12 +99,30 @@ def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def pelican_time(repo: Path, work: Path) -> float | None:
-    """Return Pelican's time to build the same incident Markdown as articles."""
+class Trash:
+    """Folders this run is done with, moved aside now and deleted when every timing is over."""
+
+    def __init__(self, work: Path) -> None:
+        self.folder = work / "trash"
+        shutil.rmtree(self.folder, ignore_errors=True)  # a killed run's (before any timing)
+        self.folder.mkdir()
+        self.count = 0
+
+    def put(self, path: Path) -> None:
+        if path.exists():
+            self.count += 1
+            path.rename(self.folder / str(self.count))
+
+    def empty(self) -> None:
+        shutil.rmtree(self.folder)
+
+
+def pelican_content(repo: Path, work: Path, trash: Trash) -> Path | None:
+    """Write the incident Markdown as Pelican articles; None if Pelican is not installed."""
     if importlib.util.find_spec("pelican") is None:
         return None
     content = work / "pelican-content"
-    shutil.rmtree(content, ignore_errors=True)
+    trash.put(content)
     content.mkdir(parents=True)
     for path in (repo / "incidents").rglob("*.md"):
         if path.name.endswith(".postmortem.md"):
@@ -103,32 +132,54 @@ def pelican_time(repo: Path, work: Path) -> float | None:
         started = next((line[9:] for line in front.splitlines() if line.startswith("started: ")),
                        "2026-01-01 00:00")
         (content / path.name).write_text(f"Title: {title}\nDate: {started}\n\n{body}")
-    settings = work / "pelicanconf.py"
-    settings.write_text("SITENAME = 'bench'\nSITEURL = ''\nTIMEZONE = 'UTC'\n"
-                        "DEFAULT_PAGINATION = 10\nRELATIVE_URLS = True\n")
+    (work / "pelicanconf.py").write_text(
+        "SITENAME = 'bench'\nSITEURL = ''\nTIMEZONE = 'UTC'\n"
+        "DEFAULT_PAGINATION = 10\nRELATIVE_URLS = True\n")
+    return content
+
+
+def pelican_time(content: Path, work: Path, trash: Trash) -> float:
+    """Return Pelican's time to build the articles into an output folder of its own."""
     output = work / "pelican-output"
-    shutil.rmtree(output, ignore_errors=True)
+    trash.put(output)
     elapsed, _memory = run([sys.executable, "-m", "pelican", str(content), "-o", str(output),
-                            "-s", str(settings), "-q"])
+                            "-s", str(work / "pelicanconf.py"), "-q"])
     return elapsed
 
 
-def bench(size: int, work: Path) -> dict[str, str]:
+def bench(size: int, work: Path, trash: Trash) -> dict[str, str]:
     repo = work / f"repo-{size}"
-    shutil.rmtree(repo, ignore_errors=True)
+    trash.put(repo)
     write(repo, incidents=size, years=10, components=100)
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com",
                     "commit", "-qm", "synthetic"], cwd=repo, check=True)
+    content = pelican_content(repo, work, trash)
     time.sleep(2.5)  # let the files settle, as files checked out before a build have
     build = [sys.executable, "-m", "statuspage.cli", "build", "--config",
              str(repo / "statuspage.yaml"), "--now", NOW]
-    # The cold build is timed alone, as Pelican's is; memory is sampled in a cold build of
-    # its own after it, as the sampling walks /proc every 50 ms, which takes CPU.
-    cold, _ = run(build)
-    for made in (repo / ".statuspage-cache", repo / "site"):
-        shutil.rmtree(made)
+
+    def fresh() -> None:
+        for made in (repo / ".statuspage-cache", repo / "site"):
+            trash.put(made)
+
+    # Cold builds, ours and Pelican's in turns; each of ours timed alone, as Pelican's is.
+    colds: list[float] = []
+    pelicans: list[float] = []
+    for _ in range(3):
+        fresh()
+        os.sync()  # neither pays for writing out the other's files
+        colds.append(run(build)[0])
+        if content is not None:
+            os.sync()
+            pelicans.append(pelican_time(content, work, trash))
+    print(f"{size}: cold runs {[round(t, 2) for t in colds]}, Pelican "
+          f"{[round(t, 2) for t in pelicans]}", file=sys.stderr)
+    cold = statistics.median(colds)
+    pelican = statistics.median(pelicans) if pelicans else None
+    # Memory is sampled in a cold build of its own: the sampler walks /proc every 50 ms.
+    fresh()
     _, memory = run(build, memory=True)
     second, _ = run(build)  # sets aside the replaced site as the next build's start
     # Rebuilds are short and this machine is noisy: each is the median of three.
@@ -144,7 +195,6 @@ def bench(size: int, work: Path) -> dict[str, str]:
     laters = [run([*build[:-1], f"{LATER}:{n:02d}"])[0] for n in range(3)]
     print(f"{size}: later runs {[round(t, 2) for t in laters]}", file=sys.stderr)
     later = statistics.median(laters)
-    pelican = pelican_time(repo, work)
     return {
         "incidents": f"{size:,}",
         "cold build": f"{cold:.1f} s",
@@ -155,6 +205,7 @@ def bench(size: int, work: Path) -> dict[str, str]:
         "peak memory (all processes)": f"{memory} MB",
         "output": f"{size_mb(repo / 'site'):.0f} MB",
         "Pelican, same Markdown": f"{pelican:.1f} s" if pelican is not None else "not installed",
+        "cold / Pelican": f"{cold / pelican:.2f}" if pelican is not None else "",
     }
 
 
@@ -164,7 +215,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/statuspage-bench"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = [bench(size, args.work) for size in args.sizes]
+    trash = Trash(args.work)
+    rows = [bench(size, args.work, trash) for size in args.sizes]
+    trash.empty()
     print(f"machine: {os.cpu_count()} cores; statuspage build --now '{NOW}'")
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
