@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import jinja2
 
-from . import __version__, quiet, uptime
+from . import __version__, quiet, templating, uptime
 from .api import uptime_json
 from .badges import component_badge, endpoint, favicon, status_badge, svg, theme_colour
 from .cache import (
@@ -693,7 +693,7 @@ def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Env
     if key not in _ENVIRONMENT:
         _ENVIRONMENT.clear()
         compiled = CompiledTemplates(config.root, fingerprint(
-            key, __version__, toolchain(), sys.version))
+            key, __version__, toolchain(), sys.version, templating.REVISION))
         _ENVIRONMENT[key] = make_environment(config, catalog, compiled)
     return _ENVIRONMENT[key]
 

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__
+from . import __version__, templating
 from .bars import THRESHOLDS, day_views, percent, runs
 from .config import SiteConfig
 from .i18n import N_, Formats, translations
@@ -120,6 +120,7 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         # templates it was made for (three checks of their files a page, otherwise).
         auto_reload=False,
     )
+    env.code_generator_class = templating.Compiler  # (each output escaped more cheaply)
     catalog = catalog or translations(config.language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(_=_remembered(env.globals["gettext"]))
