@@ -4,9 +4,11 @@ Jinja's own code generator gives, and a piece of output kept as a value must sta
 from __future__ import annotations
 
 import enum
+import gettext
 
 import jinja2
 import markupsafe
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,6 +56,14 @@ TEMPLATE = """\
 {% autoescape false %}{{ value }}{% endautoescape %}
 {% autoescape flag %}{{ value }}{% endautoescape %}
 {{ "<constant>" }} {{ missing | default("<default>") }}
+{{ _("History") }} {{ _("Safe") }} {{ gettext("History") }} {{ _("Not translated <i>") }}
+{{ _("Hello %(name)s", name=value) }} {{ _("History") ~ value }} {{ _("History") | upper }}
+{% trans %}History{% endtrans %} {% trans name=value %}Hello {{ name }}{% endtrans %}
+{% autoescape flag %}{{ _("Safe") }}{% endautoescape %} {{ badge(_("Safe")) }}
+"""
+
+SHADOWED = """{% macro twice(_) %}{{ _("History") }}{% endmacro %}
+{{ twice(shout) }} {{ gettext("Safe") }}
 """
 
 CONTEXT = {
@@ -67,10 +77,21 @@ CONTEXT = {
 }
 
 
+TEXTS = {"History": "历史", "Safe": "<b>安全</b> & 100%% 可用", "Hello %(name)s": "你好 %(name)s"}
+
+
+class Catalog(gettext.NullTranslations):
+    def gettext(self, message: str) -> str:
+        return TEXTS.get(message, message)
+
+
 def _environment(compiler: type[jinja2.compiler.CodeGenerator], escaping: bool
                  ) -> jinja2.Environment:
-    env = jinja2.Environment(autoescape=escaping, extensions=["jinja2.ext.i18n"])
+    env = templating.Environment(autoescape=escaping, extensions=["jinja2.ext.i18n"])
     env.code_generator_class = compiler
+    catalog = Catalog()
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.translate = catalog.gettext
     return env
 
 
@@ -80,8 +101,9 @@ def test_pages_read_as_with_jinjas_own_code() -> None:
         jinjas = _environment(jinja2.compiler.CodeGenerator, escaping)
         for flag in (True, False):
             context = {**CONTEXT, "flag": flag}
-            assert ours.from_string(TEMPLATE).render(context) == \
-                jinjas.from_string(TEMPLATE).render(context)
+            for template in (TEMPLATE, SHADOWED):
+                assert ours.from_string(template).render(context, shout=str.upper) == \
+                    jinjas.from_string(template).render(context, shout=str.upper)
 
 
 def test_the_cheaper_escape_is_in_use() -> None:
@@ -90,3 +112,16 @@ def test_the_cheaper_escape_is_in_use() -> None:
     assert "yield output_escape(" in code
     assert "output_escape" not in _environment(templating.Compiler, False).compile(
         "{{ value }}", raw=True).split("\n", 1)[1]
+
+
+def test_fixed_texts_are_constants_of_the_compiled_template() -> None:
+    env = _environment(templating.Compiler, True)
+    assert "context.call" not in env.compile('{{ _("History") }}{{ gettext("Safe") }}', raw=True)
+    assert "历史" in env.compile('{{ _("History") }}', raw=True)
+    # With values, or where the template names `_` itself, or where Jinja's formatting would
+    # fail: called at render time, as before.
+    for kept in ('{{ _("Hello %(name)s", name=x) }}', '{% set _ = f %}{{ _("History") }}',
+                 '{{ _("50% off") }}'):
+        assert "context.call" in env.compile(kept, raw=True), kept
+    with pytest.raises(TypeError):
+        env.from_string('{{ _("50% off") }}').render()
