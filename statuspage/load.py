@@ -45,6 +45,13 @@ class YamlData:
     lines: dict[KeyPath, int] = field(default_factory=dict)
     first_line: int = 1
 
+    def only(self, *keys: str) -> YamlData:
+        """Return this mapping with only the given top-level keys (and their lines)."""
+        value = self.value if isinstance(self.value, dict) else {}
+        return YamlData({k: v for k, v in value.items() if k in keys},
+                        {path: line for path, line in self.lines.items() if path[0] in keys},
+                        self.first_line)
+
     def line(self, *path: str | int) -> int:
         """Return the line of the key at `path`, or of its nearest parent that has one."""
         keys: KeyPath = tuple(path)

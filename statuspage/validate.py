@@ -10,6 +10,10 @@ from .model import Incident, Maintenance, Postmortem, Site
 from .parse import Parsed
 from .times import written
 
+FRONT_READ = ("started",)
+"""The front matter keys that these rules read of a parsed file: a parsed file is kept (and
+cached) with only these."""
+
 
 def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem:
     return error(where, f"{what} {written(at)} is in the future (now is {written(now)})")

@@ -401,6 +401,21 @@ def test_now_naive_or_with_offset(repo: Repo, now: str, future: bool) -> None:
                for line in problem_lines(result)) is future
 
 
+def test_a_file_from_the_cache_reports_its_times_at_their_lines(repo: Repo) -> None:
+    # A parsed file is cached with only part of its front matter; a time that is in the future
+    # only for a later build (one with an earlier --now) is still reported at its own line.
+    repo.incident("2026-11-20-x.md", doc(
+        FRONT.replace("2026-11-20 09:12", "2026-11-25 09:12"),
+        "\n## Investigating — 2026-11-25 09:30\n"))
+    assert repo.build("2026-11-26 12:00").exit_code == 0
+    assert list((repo.root / ".statuspage-cache").glob("parsed*"))
+    result = repo.build()
+    assert result.exit_code == 1
+    assert_problems(repo, result, INCIDENT,
+                    f"4: error: started 2026-11-25 09:12 +08:00 is in the future {NOW_IS}",
+                    f"9: error: update at 2026-11-25 09:30 +08:00 is in the future {NOW_IS}")
+
+
 def test_now_that_is_not_a_timestamp_is_a_usage_error(repo: Repo) -> None:
     result = repo.check("tomorrow")
     assert result.exit_code == 2
