@@ -336,11 +336,11 @@ def figure_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
     by_component = grouped.by_component
     yield _front(page, config, site, state, now, figures, by_component)
     same = reuse_test(unchanged, inputs.known)
-    # The windows and months as shown; and what the response records follow from: every
-    # incident (None while one is ongoing) and the day, which moves the 90-day window.
+    # The windows and months as shown, and the response records as shown (worked out anew
+    # at every build, so an edit of an old incident leaves the page be).
     day = now.astimezone(config.timezone).date().isoformat()
     if not same("uptime/index.html", [shown["uptime/index.html"], day,
-                                      *map(inputs.incident, site.incidents)]):
+                                      _shown_periods(config, found)]):
         yield _uptime(page, config, figures, found)
     for component in config.components:
         figure = by_id[component.id]
@@ -453,6 +453,15 @@ def shown_keys(config: SiteConfig, figures: list[ComponentUptime]) -> dict[str, 
     found["uptime/index.html"] = repr(figures) if exact else ";".join(map(_shown_uptime,
                                                                           figures))
     return found
+
+
+def _shown_periods(config: SiteConfig, found: list[Period]) -> str:
+    """Return the response records as the built-in theme's uptime page shows them (each
+    period's name and records, not its bounds, which move with the clock), or exactly, with
+    templates of the repository's own."""
+    if templates_overridden(config):
+        return repr(found)
+    return repr([(period.label, period.records) for period in found])
 
 
 def templates_overridden(config: SiteConfig) -> bool:

@@ -457,6 +457,28 @@ def test_uptime_pages_are_reused_while_what_they_show_stands_still(
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
 
 
+def test_the_uptime_page_is_kept_after_an_edit_that_changes_no_record_it_shows(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _rendered(monkeypatch)
+    build(example)
+    incident = example / "incidents/2026-07-16-chat-api-rate-limits.md"
+    text = incident.read_text()
+    # Its words change, not its times: the response and resolution records stand still.
+    incident.write_text(text.replace("were not billed", "were not charged"))
+    made.clear()
+    build(example)
+    assert "incidents/2026-07-16-chat-api-rate-limits/index.html" in made
+    assert "uptime/index.html" not in made
+    assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
+    # An earlier first update changes the response record of its quarter (not its downtime).
+    incident.write_text(text.replace("## Investigating — 2026-07-16 08:51",
+                                     "## Investigating — 2026-07-16 08:30"))
+    made.clear()
+    build(example)
+    assert "uptime/index.html" in made
+    assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
+
+
 def test_with_templates_of_its_own_component_pages_follow_the_exact_figures(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (example / "incidents/2026-11-24-tts-latency.md").unlink()
