@@ -589,6 +589,38 @@ def test_any_change_of_input_makes_a_full_build(
                                                          "2026-11-24 12:00:07 +08:00")
 
 
+def test_library_versions_are_remembered_until_a_library_is_installed_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    library = tmp_path / "lib/fakelibrary"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("VERSION = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.setattr(cache_module, "_LIBRARIES",
+                        (*cache_module._LIBRARIES, ("fakelibrary", "fakelibrary")))
+    memo = tmp_path / "user/statuspage/versions.json"
+
+    def looked_up() -> str:
+        cache_module.toolchain.cache_clear()
+        try:
+            return cache_module.toolchain()
+        finally:
+            cache_module.toolchain.cache_clear()
+
+    truth = looked_up()
+    assert truth == cache_module._versions()
+    assert "jinja2=3." in truth and truth.endswith("fakelibrary=?")
+    # Another process takes them from the memo while every library's file stands still...
+    memo.write_text(memo.read_text().replace(truth, "remembered"))
+    assert looked_up() == "remembered"
+    # ... and looks them up again once one is written anew, as an upgrade does.
+    (library / "__init__.py").unlink()
+    (library / "__init__.py").write_text("VERSION = 20\n")
+    assert looked_up() == truth
+    memo.write_text("{not json")
+    assert looked_up() == truth
+
+
 def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Each build as a new process would: no environment kept in memory.
