@@ -10,7 +10,9 @@ Markdown table, and each timed run on stderr.
 The cold build and Pelican's are each the median of three runs, taken in turns (ours, then
 Pelican's, three times), so that a machine slowing down for a minute slows both; the ratio is
 that of the medians. Each cold run starts from the repository as a fresh clone has it: no site,
-no cache. Memory is sampled in a cold build of its own after them, as the sampling takes CPU.
+no cache (the machine's key and library versions under ~/.cache/statuspage stay, as on a
+developer's machine; a machine's very first build looks the versions up, about 60 ms more).
+Memory is sampled in a cold build of its own after them, as the sampling takes CPU.
 The rebuild columns are each the median of three runs: "no change" at the same time, "one
 edit" after appending to a different incident each time, and "10 min later" at 12:10:00, :01
 and :02 with the last edit a few seconds old, as a scheduled build would find it.
@@ -18,8 +20,9 @@ and :02 with the last edit a few seconds old, as a scheduled build would find it
 Nothing is deleted until every run is timed: earlier sites, caches and Pelican outputs are
 moved aside and removed at the end. On a file system that must not reuse an inode soon after
 it is freed (ext4 without a journal, as on the reference machine), making a file right after
-tens of thousands were deleted costs a look at each of them in the kernel: a cold build at
-10,000 incidents took 2-7 s longer after the previous site was deleted than on a quiet disk.
+tens of thousands were deleted costs a look at each of them in the kernel (perf shows ext4's
+recently_deleted): a cold build at 10,000 incidents took 1-6 s longer right after sites were
+deleted than on a quiet disk, its kernel time 3.9-9.9 s against 2.2 s.
 A CI runner's fresh clone has nothing of the kind, and Pelican's output would pay it too.
 """
 
@@ -109,11 +112,13 @@ class Trash:
         self.count = 0
 
     def put(self, path: Path) -> None:
+        """Move `path` (if it is there) into the trash."""
         if path.exists():
             self.count += 1
             path.rename(self.folder / str(self.count))
 
     def empty(self) -> None:
+        """Delete what the trash holds, once nothing more is timed."""
         shutil.rmtree(self.folder)
 
 

@@ -38,7 +38,7 @@ from .cache import (
 from .config import SiteConfig
 from .errors import BuildFailed, Location, Problem, error, warning
 from .feeds import calendar, feed_pages
-from .i18n import translations
+from .i18n import catalog_source, translations
 from .load import MAX_FILES, Found, document_of, read_bytes, scan_documents
 from .markup import MarkdownRenderer
 from .model import Incident, Maintenance, Site
@@ -184,7 +184,7 @@ def _load(config: SiteConfig, now: datetime, files: list[Found] | None,
     # Only a link can lead outside: folders that are links are not walked into.
     linked = not config.incidents_dir.resolve().is_relative_to(inside)
     cache = ParseCache(config.root)
-    settings = fingerprint(__version__, toolchain(), config)
+    settings = fingerprint(__version__, toolchain(), config, FRONT_READ)
     looks: list[tuple[Found, str]] = []  # files to read: changed, or new to the cache
     keys: dict[str, str] = {}  # by path below the folder
     folder = config.shown(config.incidents_dir)
@@ -701,8 +701,9 @@ def _environment(config: SiteConfig, catalog: Any, templates: str) -> jinja2.Env
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:
-    """Return a digest of every template and static file, built-in and the repository's."""
-    digest = hashlib.sha256()
+    """Return a digest of every template and static file, built-in and the repository's, and
+    of the site language's catalog (its fixed texts are part of the compiled templates)."""
+    digest = hashlib.sha256(catalog_source(config.language))
     for folder in (theme_dir(), config.templates_dir):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):

@@ -9,6 +9,7 @@ loaded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -108,7 +109,7 @@ KEY_BYTES = 32
 
 
 def _home() -> Path:
-    """Return this machine's folder for what builds share (made by `secret`)."""
+    """Return this machine's folder for what builds share: the key, the versions memo."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statuspage"
 
 
@@ -161,16 +162,19 @@ def toolchain() -> str:
         remembered = known.get("versions") if isinstance(known, dict) else None
         if isinstance(remembered, str) and known.get("files") == files:
             return remembered
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         pass
     versions = _versions()
+    temporary = memo.with_name(f"versions.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
-        temporary = memo.with_name(f"versions.tmp-{os.getpid()}-{secrets.token_hex(4)}")
         temporary.write_text(json.dumps({"files": files, "versions": versions}))
         os.replace(temporary, memo)
     except OSError:
         pass
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
     return versions
 
 

@@ -25,6 +25,15 @@ def N_(message: str) -> str:
     return message
 
 
+def catalog_source(language: str) -> bytes:
+    """Return the `.po` file of `language` as it is (nothing for English, the source)."""
+    code = LANGUAGES[language]
+    if code == "en":
+        return b""
+    source = resources.files("statuspage") / "locale" / code / "LC_MESSAGES" / "messages.po"
+    return source.read_bytes()
+
+
 def translations(language: str) -> gettext.NullTranslations:
     """Return the catalog of `language`; English is the source language."""
     code = LANGUAGES[language]
@@ -32,9 +41,7 @@ def translations(language: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     from babel.messages.mofile import write_mo  # (only here: every build imports this module)
     from babel.messages.pofile import read_po
-    source = resources.files("statuspage") / "locale" / code / "LC_MESSAGES" / "messages.po"
-    with source.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
+    catalog = read_po(io.BytesIO(catalog_source(language)), locale=code)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

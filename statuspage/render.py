@@ -121,8 +121,7 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         auto_reload=False,
     )
     catalog = catalog or translations(config.language)
-    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    env.translate = catalog.gettext
+    env.install(catalog, fixed=own is None or not templates_overridden(config))
     env.globals.update(_=_remembered(env.globals["gettext"]))
     formats = Formats(config.language, catalog)
     zone = config.timezone

@@ -12,16 +12,18 @@ a filter block, a block called as `self.name()`) it joins the pieces and marks t
 itself, as it always does, so those stay `Markup`.
 
 A page says twenty or so fixed texts, `_("Resolved")`, each a call through the template's
-context at every page. With an `Environment` that knows its translation (`translate`), such a
-text becomes a constant of the compiled template, with the very value that Jinja's
-`gettext` gives it (translated, `%`-formatted with no values, safe where the template
-escapes): the page's text is the same, and an incident page renders in about four fifths of
-the time again. A template that binds `_` or `gettext` itself keeps its calls.
+context at every page. With the built-in theme (`Environment.install`), such a text becomes a
+constant of the compiled template, with the very value that Jinja's `gettext` gives it
+(translated, `%`-formatted with no values, safe where the template escapes): the page's text
+is the same, and an incident page renders in about four fifths of the time again. Templates
+of a repository's own are left to Jinja: one could give `_` another meaning for the others
+(at the top of a `base.html`, say), or extend one that escapes from one that does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gettext
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jinja2
@@ -75,12 +77,20 @@ class Compiler(CodeGenerator):
 
 
 class Environment(jinja2.Environment):
-    """A Jinja environment whose templates compile with `Compiler`; `translate` is the
-    gettext of the translation installed with `install_gettext_translations(…,
-    newstyle=True)`, for fixed texts to be translated as templates compile."""
+    """A Jinja environment whose templates compile with `Compiler`."""
 
     code_generator_class = Compiler
     translate: Callable[[str], str] | None = None
+    """The gettext that fixed texts are translated with as templates compile; None: they are
+    translated at render time, as Jinja does."""
+
+    def install(self, catalog: gettext.NullTranslations, fixed: bool) -> None:
+        """Install `catalog` for templates' `_`, `gettext` and `ngettext` (Jinja's newstyle
+        gettext); `fixed`: translate fixed texts as templates compile. Only where no template
+        can give `_` or `gettext` another meaning (a macro, a variable, an import, in this
+        template or one that extends or includes it): the built-in theme's."""
+        self.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+        self.translate = catalog.gettext if fixed else None
 
 
 _TRANSLATING = ("_", "gettext")
@@ -95,14 +105,14 @@ class _FixedTexts(NodeTransformer):
         self.environment = environment
 
     def visit_Template(self, node: nodes.Template) -> nodes.Node:
-        # A template that names `_` or `gettext` itself (a variable, a macro's argument, a
-        # loop's target) may mean something else by it: its calls are left alone.
-        if any(n.name in _TRANSLATING and n.ctx != "load" for n in node.find_all(nodes.Name)):
+        # A template that names `_` or `gettext` itself (a variable, a macro or its argument,
+        # a loop's target, an import) may mean something else by it: its calls are left alone.
+        if any(name in _TRANSLATING for name in _bound(node)):
             return node
         return self.generic_visit(node)
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        self.generic_visit(node)  # (its arguments, in place)
+        self.generic_visit(node)  # calls among its arguments first
         text = self._fixed(node)
         if text is None:
             return node
@@ -128,3 +138,17 @@ class _FixedTexts(NodeTransformer):
         except (TypeError, ValueError, KeyError):
             return None  # (the call fails at render time, as it would have)
         return text
+
+
+def _bound(template: nodes.Template) -> Iterator[str]:
+    """Yield every name the template binds."""
+    for name in template.find_all(nodes.Name):
+        if name.ctx != "load":
+            yield name.name
+    for macro in template.find_all(nodes.Macro):
+        yield macro.name
+    for imported in template.find_all(nodes.Import):
+        yield imported.target
+    for chosen in template.find_all(nodes.FromImport):
+        for entry in chosen.names:
+            yield entry[1] if isinstance(entry, tuple) else entry

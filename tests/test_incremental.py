@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from statuspage import build as build_module
 from statuspage import cache as cache_module
+from statuspage import i18n as i18n_module
 from statuspage import quiet as quiet_module
 from statuspage import revisions as revisions_module
 from statuspage import write as write_module
@@ -646,6 +647,25 @@ def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here
     build(example)
     assert not marker.exists()
     assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
+
+
+def test_a_changed_catalog_makes_templates_and_pages_anew(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fixed texts are part of the compiled templates, and of the pages kept from build to
+    # build: a new translation (an upgrade, a fix in a checkout) must reach every page.
+    settings = example / "statuspage.yaml"
+    settings.write_text(settings.read_text().replace("language: en", "language: zh-CN"))
+    build(example)
+    page = example / "site/incidents/2026-11-03-webhooks-delivery-delays/index.html"
+    assert 'history/">历史</a>' in page.read_text()
+    source = build_module.catalog_source("zh-CN").decode()
+    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
+    monkeypatch.setattr(build_module, "catalog_source", lambda language: source.replace(
+        'msgstr "历史"', 'msgstr "过往"').encode())
+    monkeypatch.setattr(i18n_module, "catalog_source", build_module.catalog_source)
+    build(example, "2026-11-24 12:00:05 +08:00")
+    assert 'history/">过往</a>' in page.read_text()
+    assert 'history/">历史</a>' not in page.read_text()
 
 
 def test_a_file_changed_just_before_a_build_is_not_trusted_for_a_quiet_rebuild(

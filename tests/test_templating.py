@@ -9,10 +9,13 @@ import gettext
 import jinja2
 import markupsafe
 import pytest
+from conftest import Repo
 from hypothesis import given
 from hypothesis import strategies as st
 
 from statuspage import templating
+from statuspage.config import load_config
+from statuspage.render import make_environment
 
 
 class Kind(str, enum.Enum):  # noqa: UP042 (a str whose str() is not its text: 'Kind.OUTAGE')
@@ -36,7 +39,7 @@ TEXT = st.text(st.one_of(st.characters(), st.sampled_from("<>&'\"")))
                  TEXT.map(markupsafe.Markup), TEXT.map(markupsafe.escape)))
 def test_output_escape_gives_markupsafe_text(value: object) -> None:
     assert templating.output_escape(value) == str(markupsafe.escape(value))
-    assert type(templating.output_escape(value)) in (str, markupsafe.Markup)
+    assert type(templating.output_escape(value)) is str
 
 
 def test_output_escape_of_unusual_values() -> None:
@@ -62,9 +65,15 @@ TEMPLATE = """\
 {% autoescape flag %}{{ _("Safe") }}{% endautoescape %} {{ badge(_("Safe")) }}
 """
 
-SHADOWED = """{% macro twice(_) %}{{ _("History") }}{% endmacro %}
+SHADOWED = [
+    """{% macro twice(_) %}{{ _("History") }}{% endmacro %}
 {{ twice(shout) }} {{ gettext("Safe") }}
-"""
+""",
+    '{% macro _(text) %}[{{ text }}]{% endmacro %}{{ _("History") }}',
+    '{% from "helpers.html" import shout as _ %}{{ _("History") }} {{ gettext("History") }}',
+    '{% import "helpers.html" as gettext %}{{ gettext.shout("History") }}',
+    '{% for _ in ["x"] %}{{ _ }}{% endfor %}{{ gettext("History") }}',
+]
 
 CONTEXT = {
     "value": "<script>alert('x') & \"y\"</script>",
@@ -85,13 +94,15 @@ class Catalog(gettext.NullTranslations):
         return TEXTS.get(message, message)
 
 
+HELPERS = "{% macro shout(text) %}{{ text | upper }}!{% endmacro %}"
+
+
 def _environment(compiler: type[jinja2.compiler.CodeGenerator], escaping: bool
                  ) -> jinja2.Environment:
-    env = templating.Environment(autoescape=escaping, extensions=["jinja2.ext.i18n"])
+    env = templating.Environment(autoescape=escaping, extensions=["jinja2.ext.i18n"],
+                                 loader=jinja2.DictLoader({"helpers.html": HELPERS}))
     env.code_generator_class = compiler
-    catalog = Catalog()
-    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    env.translate = catalog.gettext
+    env.install(Catalog(), fixed=True)
     return env
 
 
@@ -101,7 +112,7 @@ def test_pages_read_as_with_jinjas_own_code() -> None:
         jinjas = _environment(jinja2.compiler.CodeGenerator, escaping)
         for flag in (True, False):
             context = {**CONTEXT, "flag": flag}
-            for template in (TEMPLATE, SHADOWED):
+            for template in (TEMPLATE, *SHADOWED):
                 assert ours.from_string(template).render(context, shout=str.upper) == \
                     jinjas.from_string(template).render(context, shout=str.upper)
 
@@ -125,3 +136,16 @@ def test_fixed_texts_are_constants_of_the_compiled_template() -> None:
         assert "context.call" in env.compile(kept, raw=True), kept
     with pytest.raises(TypeError):
         env.from_string('{{ _("50% off") }}').render()
+
+
+def test_fixed_texts_are_translated_as_templates_compile_only_with_the_built_in_theme(
+        repo: Repo) -> None:
+    # A repository's own templates could give `_` another meaning for the built-in ones (at
+    # the top of a base.html, say): Jinja translates at render time there.
+    config, _problems = load_config(repo.config, str(repo.config))
+    assert config is not None
+    assert make_environment(config).translate is not None
+    repo.write("templates/static/extra.css", "p {}")
+    assert make_environment(config).translate is not None
+    repo.write("templates/base.html", "{% set _ = shout %}{% block content %}{% endblock %}")
+    assert make_environment(config).translate is None
