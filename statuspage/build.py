@@ -333,7 +333,7 @@ def _quiet_build(config: SiteConfig, out: Path, now: datetime, inputs: str, temp
     lines = [replace(line, timeline=line.timeline.counted_until(now.timestamp()))
              for line in body.lines]
     figures = uptime.figures(config, lines, now, body.days, quiet.Kept(body.past))
-    shown = shown_keys(config, figures)
+    shown = shown_keys(config, figures, body.periods)
     moved = {path for path, key in shown.items() if snapshot.shown.get(path) != key}
     env = _environment(config, translations(config.language), templates)
     mine = body.incidents_of(f.component.id for f in figures
@@ -468,7 +468,7 @@ def _render_all(config: SiteConfig, site: Site, now: datetime, writer: SiteWrite
         # too; the records of quarters whose incidents stand still are kept in the cache.)
         found_periods = periods(config, site.incidents, now, cache, grouped.inputs.incident)
         past = {key: cache.get(key) for key in {uptime.past_key(f) for f in figures}}
-        shown = shown_keys(config, figures)
+        shown = shown_keys(config, figures, found_periods)
         # (Only saved here: letting go of the parsed files would copy the memory that the
         # other processes share, page by page; they go once those are done.)
         cache.save()

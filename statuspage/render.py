@@ -121,7 +121,7 @@ def make_environment(config: SiteConfig, catalog: gettext.NullTranslations | Non
         auto_reload=False,
     )
     catalog = catalog or translations(config.language)
-    env.install(catalog, fixed=own is None or not templates_overridden(config))
+    env.install(catalog, fixed=not templates_overridden(config))
     env.globals.update(_=_remembered(env.globals["gettext"]))
     formats = Formats(config.language, catalog)
     zone = config.timezone
@@ -327,19 +327,18 @@ def figure_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                  unchanged: Callable[[str, str], bool], shown: dict[str, str],
                  grouped: Grouped, found: list[Period]) -> Iterator[Page]:
     """Yield the pages that show uptime figures (`figures` hold a year of days): the front
-    page, the uptime page and each component's. `shown` is `shown_keys` of the figures, and
-    `found` the `periods` of the site; the rest is as for `pages`."""
+    page, the uptime page and each component's. `found` holds the `periods` of the site, and
+    `shown` is `shown_keys` of the figures and them; the rest is as for `pages`."""
     inputs = grouped.inputs
     page = _pager(config, state, now, assets, theme_color)
     by_id = {f.component.id: f for f in figures}
     by_component = grouped.by_component
     yield _front(page, config, site, state, now, figures, by_component)
     same = reuse_test(unchanged, inputs.known)
-    # The windows and months as shown, and the response records as shown (worked out anew
-    # at every build, so an edit of an old incident leaves the page be).
+    # The windows, months and response records as shown (worked out anew at every build,
+    # so an edit of an old incident's words leaves the page be).
     day = now.astimezone(config.timezone).date().isoformat()
-    if not same("uptime/index.html", [shown["uptime/index.html"], day,
-                                      _shown_periods(config, found)]):
+    if not same("uptime/index.html", [shown["uptime/index.html"], day]):
         yield _uptime(page, config, figures, found)
     for component in config.components:
         figure = by_id[component.id]
@@ -442,25 +441,19 @@ def clock_pages(config: SiteConfig, site: Site, state: Overview, now: datetime,
                                   total)
 
 
-def shown_keys(config: SiteConfig, figures: list[ComponentUptime]) -> dict[str, str]:
+def shown_keys(config: SiteConfig, figures: list[ComponentUptime],
+               found: list[Period]) -> dict[str, str]:
     """Return what the clock can change of each component page and of the uptime page, by
-    path: their figures as the built-in theme shows them, or exactly, with templates of the
-    repository's own (which may show anything)."""
+    path: their figures as the built-in theme shows them, and the uptime page's response
+    records (`found`, the `periods`: each one's name and records, not its bounds, which move
+    with the clock); or exactly, with templates of the repository's own (which may show
+    anything)."""
     exact = templates_overridden(config)
-    found = {f"components/{f.component.id}/index.html": repr(f) if exact else _shown_figures(f)
-             for f in figures}
-    found["uptime/index.html"] = repr(figures) if exact else ";".join(map(_shown_uptime,
-                                                                          figures))
-    return found
-
-
-def _shown_periods(config: SiteConfig, found: list[Period]) -> str:
-    """Return the response records as the built-in theme's uptime page shows them (each
-    period's name and records, not its bounds, which move with the clock), or exactly, with
-    templates of the repository's own."""
-    if templates_overridden(config):
-        return repr(found)
-    return repr([(period.label, period.records) for period in found])
+    keys = {f"components/{f.component.id}/index.html": repr(f) if exact else _shown_figures(f)
+            for f in figures}
+    keys["uptime/index.html"] = repr((figures, found)) if exact else ";".join(
+        [*map(_shown_uptime, figures), repr([(p.label, p.records) for p in found])])
+    return keys
 
 
 def templates_overridden(config: SiteConfig) -> bool:

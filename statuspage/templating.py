@@ -63,9 +63,8 @@ class Compiler(CodeGenerator):
     own."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        translate = getattr(self.environment, "translate", None)
-        if translate is not None:
-            _FixedTexts(translate, self.environment).visit(node)
+        if getattr(self.environment, "translate", None) is not None:
+            _FixedTexts(self.environment).visit(node)
         self.writeline(f"from {__name__} import output_escape")
         super().visit_Template(node, frame)
 
@@ -100,9 +99,9 @@ class _FixedTexts(NodeTransformer):
     """Replaces each call of `_` or `gettext` with one fixed text and nothing else by its
     value, as Jinja's newstyle gettext would give it."""
 
-    def __init__(self, translate: Callable[[str], str], environment: jinja2.Environment) -> None:
-        self.translate = translate
+    def __init__(self, environment: jinja2.Environment) -> None:
         self.environment = environment
+        self.translate: Callable[[str], str] = environment.translate  # type: ignore[attr-defined]
 
     def visit_Template(self, node: nodes.Template) -> nodes.Node:
         # A template that names `_` or `gettext` itself (a variable, a macro or its argument,
