@@ -4,22 +4,26 @@ problems and sets the exit code. Only this module reads the clock or the environ
 from __future__ import annotations
 
 import functools
+import gc
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .build import build as build_site
 from .build import load_site
-from .config import SiteConfig, load_config
 from .errors import BuildFailed, Problem, sort_problems, summary
+from .read.config import SiteConfig, load_config
 from .times import TimeError, parse_timestamp
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -244,26 +248,14 @@ def serve(config_path: str, port: int, host: str) -> None:
     """Build, serve, and rebuild on every change, reloading open pages."""
     import tempfile
 
-    from .cache import drop_spare, spare_site
-    from .serve import Outcome, Server
-    from .write import set_aside
+    from .incremental.store import Store, drop_spare
+    from .serve import BuildProcess, Outcome, Server
 
     path = Path(config_path)
     root = path.resolve().parent
     with tempfile.TemporaryDirectory(prefix="statuspage-serve-") as folder:
         out = Path(folder) / "site"
-
-        def builder() -> Outcome:
-            config, problems = load_config(path, config_path)
-            if config is None:
-                return Outcome(None, [str(p) for p in problems])
-            try:
-                result = build_site(config, out, datetime.now(UTC).replace(microsecond=0))
-            except BuildFailed as failed:
-                return Outcome(None, [str(p) for p in [*problems, *failed.problems]])
-            except Exception as exc:  # serve must outlive a bug: show it, keep the old site
-                return Outcome(None, [f"error: internal error: {type(exc).__name__}: {exc}"])
-            return Outcome(out, [str(p) for p in [*problems, *result.problems]])
+        builder = BuildProcess(_build_for_serve, config_path, out)
 
         def report(outcome: Outcome) -> None:
             stamp = time.strftime("%H:%M:%S")
@@ -283,17 +275,11 @@ def serve(config_path: str, port: int, host: str) -> None:
             return not parts or any(p.startswith(".") or p == "__pycache__" for p in parts) or (
                 parts[0] == "site")
 
-        def prepare() -> None:
-            # The first edit's rebuild then starts from a spare, as every later one does,
-            # instead of making every folder and link of the site.
-            spare = spare_site(root, out)
-            if spare is not None:
-                set_aside(out, spare)
-
         try:
             server = Server(builder, [root / "incidents", root / "templates"], host, port,
-                            report=report, ignored=ignored, shallow=(root,), prepare=prepare)
+                            report=report, ignored=ignored, shallow=(root,))
         except OSError as exc:
+            builder.stop()
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         # Ctrl-C, and a plain kill, both stop cleanly (and remove the temporary folder), even
         # when SIGINT was inherited as ignored from a shell that started us in the background.
@@ -310,11 +296,56 @@ def serve(config_path: str, port: int, host: str) -> None:
             click.echo("stopping")
         finally:
             server.stop()
+            builder.stop()
             # The temporary output goes with this session; so does its spare.
-            spare = spare_site(root, out)
+            spare = Store(root, out).spare
             if spare is not None:
                 drop_spare(spare)
 
 
-if __name__ == "__main__":
+def _build_for_serve(connection: Connection, config_path: str, out: Path) -> None:
+    """Build for `serve` in a process of its own, at the time each request comes, keeping
+    the templates' environment from one build to the next."""
+    from .build import Session
+    from .incremental.store import Store
+    from .serve import Outcome, serve_builds
+    from .write import set_aside
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (serve stops it when it stops itself)
+    gc.set_threshold(100_000, 20, 10)
+    path = Path(config_path)
+    session = Session()
+
+    def builder() -> Outcome:
+        config, problems = load_config(path, config_path)
+        if config is None:
+            return Outcome(None, [str(p) for p in problems])
+        try:
+            result = build_site(config, out, datetime.now(UTC).replace(microsecond=0), session)
+        except BuildFailed as failed:
+            return Outcome(None, [str(p) for p in [*problems, *failed.problems]])
+        except Exception as exc:  # serve must outlive a bug: show it, keep the old site
+            return Outcome(None, [f"error: internal error: {type(exc).__name__}: {exc}"])
+        return Outcome(out, [str(p) for p in [*problems, *result.problems]])
+
+    def set_spare_aside() -> None:
+        # The first edit's rebuild then starts from a spare, as every later one does, instead
+        # of making every folder and link of the site.
+        spare = Store(path.resolve().parent, out).spare
+        if spare is not None:
+            set_aside(out, spare)
+
+    serve_builds(connection, builder, set_spare_aside)
+
+
+def run() -> None:
+    """Run the `statuspage` command, with this process's own garbage collector settings."""
+    # A build makes hundreds of thousands of objects that live until it ends (the parsed files,
+    # the site, the outputs); with the default thresholds the collector walks them over and
+    # over.
+    gc.set_threshold(100_000, 20, 10)
     main()
+
+
+if __name__ == "__main__":
+    run()

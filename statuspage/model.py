@@ -114,7 +114,7 @@ class StatusStep:
     """Where the step is written; 0 for the implicit step of a single status at `started`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Postmortem:
     """A postmortem for a resolved incident; shown only once published."""
 
@@ -122,11 +122,19 @@ class Postmortem:
     published: datetime | None
     authors: tuple[str, ...]
     html: str
+    source: str = ""
+    """A digest of the file it was read from: equal sources, equal postmortems."""
+
+    def __repr__(self) -> str:
+        return f"Postmortem({self.path!r}, source={self.source!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Incident:
-    """An incident: what was affected, how badly, and its updates (newest first)."""
+    """An incident: what was affected, how badly, and its updates (newest first).
+
+    Its repr is the digest of its files (`source`), which is what a build's keys read: equal
+    sources, equal incidents (with the same settings)."""
 
     slug: str
     path: str
@@ -137,6 +145,11 @@ class Incident:
     summary_html: str
     updates: tuple[Update, ...]
     postmortem: Postmortem | None = None
+    source: str = ""
+    """A digest of the file it was read from, and of its postmortem's."""
+
+    def __repr__(self) -> str:
+        return f"Incident({self.slug!r}, source={self.source!r})"
 
     @cached_property
     def resolved_at(self) -> datetime | None:
@@ -187,9 +200,10 @@ class Incident:
         return pm if pm.published <= now else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Maintenance:
-    """A planned maintenance window; never counted as downtime."""
+    """A planned maintenance window; never counted as downtime. Its repr is the digest of its
+    file, as an incident's."""
 
     slug: str
     path: str
@@ -199,6 +213,11 @@ class Maintenance:
     until: datetime
     summary_html: str
     updates: tuple[Update, ...]
+    source: str = ""
+    """A digest of the file it was read from."""
+
+    def __repr__(self) -> str:
+        return f"Maintenance({self.slug!r}, source={self.source!r})"
 
     def status_at(self, now: datetime) -> MaintenanceStatus:
         """Return the status at `now`: the latest update's, else what the clock says."""

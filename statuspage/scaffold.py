@@ -15,14 +15,14 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from . import __version__
-from .config import SiteConfig, suggest
+from .check.markdown import MarkdownRenderer
+from .check.parse import POSTMORTEM_SUFFIX, SLUG, parse_document
+from .check.rules import assemble
 from .errors import Problem
-from .load import find_documents, split_front_matter
-from .markup import MarkdownRenderer
 from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, Maintenance, MaintenanceStatus
-from .parse import POSTMORTEM_SUFFIX, SLUG, parse_document
+from .read.config import SiteConfig, suggest
+from .read.files import find_documents, split_front_matter
 from .times import written
-from .validate import assemble
 
 DISTRIBUTION = "statuspage-static"
 

@@ -1,17 +1,22 @@
 """`statuspage serve`: build, serve, watch, rebuild once per burst of changes, reload pages.
 
 The builder is injected, so tests drive the server with a stand-in; the last good build keeps
-being served while a broken file is fixed, with the problems shown on every page.
+being served while a broken file is fixed, with the problems shown on every page. The real
+builds run in a process of their own (`BuildProcess`): this one serves and watches from
+threads, and a build may fork processes, which a process with threads must not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import http.server
+import multiprocessing
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +47,60 @@ class Outcome:
 
     site: Path | None
     problems: list[str] = field(default_factory=list)
+
+
+class BuildProcess:
+    """Builds in a process of its own, started afresh rather than forked: `work(connection,
+    *args)` runs there and answers each request sent through `connection` with an Outcome.
+    Calling this object asks for one build and waits for it."""
+
+    def __init__(self, work: Callable[..., None], *args: Any) -> None:
+        self.work, self.args = work, args
+        self._start()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=self.work, args=(theirs, *self.args),
+                                       daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def __call__(self) -> Outcome:
+        try:
+            self.connection.send(True)
+            outcome: Outcome = self.connection.recv()
+            return outcome
+        except (EOFError, OSError):
+            # It died (killed, out of memory): the next build starts a new one.
+            self.connection.close()
+            self.process.join(timeout=5)
+            self._start()
+            return Outcome(None, ["error: the build process stopped unexpectedly; "
+                                  "a new one will build at the next change"])
+
+    def stop(self) -> None:
+        """Let the process end, and wait for it."""
+        with contextlib.suppress(OSError):
+            self.connection.send(False)
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.connection.close()
+
+
+def serve_builds(connection: Connection, build: Callable[[], Outcome],
+                 after_first: Callable[[], object]) -> None:
+    """Answer each request from `connection` with `build()`, until asked to stop; after the
+    first good build, run `after_first` (work that makes the next build faster)."""
+    first = True
+    while connection.recv():
+        outcome = build()
+        connection.send(outcome)
+        if first and outcome.site is not None:
+            after_first()
+            first = False
 
 
 class LiveSite:
@@ -93,11 +152,6 @@ class Rebuilder:
         if self.report is not None:
             self.report(outcome)
         self.live.publish(outcome)
-
-    def between_builds(self, action: Callable[[], object]) -> None:
-        """Run `action` while no build runs (a build that is due waits for it)."""
-        with self._lock:
-            action()
 
     def changed(self) -> None:
         """Note a change; the build runs `delay` seconds after the last one."""
@@ -182,12 +236,8 @@ class Server:
                  port: int = 8000, delay: float = DELAY,
                  report: Callable[[Outcome], None] | None = None,
                  ignored: Callable[[Path], bool] = lambda path: False,
-                 shallow: tuple[Path, ...] = (),
-                 prepare: Callable[[], object] | None = None) -> None:
-        """`prepare`, if given, runs once after the first build, between builds, in the
-        background: work that makes the next build faster."""
+                 shallow: tuple[Path, ...] = ()) -> None:
         self.live = LiveSite()
-        self.prepare = prepare
         self.rebuilder = Rebuilder(builder, self.live, delay, report)
         # Folders in `watch` are watched with everything under them. Those in `shallow` are
         # watched for their own files, and each folder in them that is not ignored (now or
@@ -202,7 +252,6 @@ class Server:
         self.httpd.daemon_threads = True
         self.observer = Observer()
         self._thread: threading.Thread | None = None
-        self._preparing: threading.Thread | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -223,10 +272,6 @@ class Server:
         self.observer.start()
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
-        if self.prepare is not None:
-            self._preparing = threading.Thread(target=self.rebuilder.between_builds,
-                                               args=(self.prepare,), daemon=True)
-            self._preparing.start()
 
     def _watch(self, path: Path) -> None:
         if path.exists() and path not in self._watched and not any(
@@ -249,5 +294,3 @@ class Server:
         self.observer.join(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if self._preparing is not None:  # (what it makes is cleaned up after this)
-            self._preparing.join(timeout=30)

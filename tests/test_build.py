@@ -72,6 +72,17 @@ def test_template_error_leaves_previous_site_intact(repo: Repo) -> None:
     assert tree(repo.site) == before
 
 
+@pytest.mark.parametrize("name", ["index.html", "feeds/feed.atom", "feeds/feed.rss",
+                                  "sitemap.xml", "robots.txt"])
+def test_a_template_error_is_told_at_its_file_and_line_in_every_kind_of_template(
+        repo: Repo, name: str) -> None:
+    repo.write(f"templates/{name}", "first line\n{{ config.title }}\n{{ no_such_name.x }}\n")
+    result = repo.build()
+    assert result.exit_code == 1
+    assert f"{repo.root}/templates/{name}:3: error: template: 'no_such_name' is undefined" \
+        in result.output, result.output
+
+
 @pytest.mark.parametrize("target", [".", "incidents", "templates"])
 def test_refuses_to_replace_a_folder_it_did_not_make(repo: Repo, target: str) -> None:
     (repo.root / "templates").mkdir(exist_ok=True)

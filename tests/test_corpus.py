@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, Repo
 
-from statuspage.load import MAX_FILE_BYTES, scan_documents
+from statuspage.read.files import MAX_FILE_BYTES, scan_documents
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = [line.split("\t") for line in (CORPUS / "expected.txt").read_text().splitlines()

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.config import SiteConfig
+from statuspage.check.markdown import MarkdownRenderer
+from statuspage.check.parse import parse_document
+from statuspage.check.rules import assemble
 from statuspage.errors import Problem
-from statuspage.load import Document, split_front_matter
-from statuspage.markup import MarkdownRenderer
 from statuspage.model import Component
-from statuspage.parse import parse_document
+from statuspage.read.config import SiteConfig
+from statuspage.read.files import Document, split_front_matter
 from statuspage.times import parse_timestamp
-from statuspage.validate import assemble
 
 CONFIG = SiteConfig(root=Path("/repo"), shown_root="", title="T", url="https://t.example/",
                     timezone=ZoneInfo("Europe/Berlin"),

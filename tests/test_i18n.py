@@ -13,9 +13,9 @@ from babel.messages.pofile import read_po
 from conftest import EXAMPLE_NOW, REPO_ROOT, run_cli
 from markupsafe import Markup
 
-from statuspage.config import load_config
 from statuspage.i18n import Formats, translations
-from statuspage.render import make_environment
+from statuspage.outputs.templating import make_environment
+from statuspage.read.config import load_config
 
 CATALOG = REPO_ROOT / "statuspage/locale/zh_CN/LC_MESSAGES/messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

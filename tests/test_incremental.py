@@ -11,6 +11,7 @@ import pickle
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statuspage import build as build_module
-from statuspage import cache as cache_module
 from statuspage import i18n as i18n_module
-from statuspage import quiet as quiet_module
-from statuspage import revisions as revisions_module
 from statuspage import write as write_module
-from statuspage.cache import FORMAT, ParseCache
-from statuspage.config import load_config
-from statuspage.load import MAX_FILE_BYTES
-from statuspage.render import Page
+from statuspage.incremental import making as making_module
+from statuspage.incremental import parallel
+from statuspage.incremental import parsed as parsed_module
+from statuspage.incremental import quiet as quiet_module
+from statuspage.incremental import store as cache_module
+from statuspage.incremental.parsed import FORMAT, ParseCache
+from statuspage.incremental.store import Store
+from statuspage.outputs.record import Output
+from statuspage.read import git as revisions_module
+from statuspage.read.files import MAX_FILE_BYTES
+from statuspage.write import spare as spare_module
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -186,7 +191,7 @@ def test_a_run_of_rebuilds_from_the_spare_site_equals_clean_builds(example: Path
         ("2026-11-24 15:00 +08:00", lambda: None),
         ("2026-12-02 09:00 +08:00", lambda: None),
     ]
-    spare_place = cache_module.spare_site(example, example / "site")
+    spare_place = Store(example, example / "site").spare
     assert spare_place is not None
     for now, change in steps:
         change()
@@ -194,8 +199,8 @@ def test_a_run_of_rebuilds_from_the_spare_site_equals_clean_builds(example: Path
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
         # The record of the new output, whose folders' times were partly copied from the
         # spare's record rather than looked up, is exact: the next build can start from it.
-        record = write_module._read_record(write_module._out_record(spare_place))
-        assert record is not None and write_module._matches(example / "site", record), now
+        record = spare_module._read_record(spare_module._out_record(spare_place))
+        assert record is not None and spare_module._matches(example / "site", record), now
     spare = list((example / ".statuspage-cache").glob("site-*"))
     assert [p.name.endswith(".json") for p in sorted(spare)].count(False) == 1
     assert not (example / "site/incidents/2026-08-12-console-usage-chart").exists()
@@ -263,17 +268,7 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
     assert full.read_bytes() == before
     assert 0 < delta.stat().st_size < len(before) / 3
     files = len(list((example / "incidents").glob("*.md")))
-    kept = ParseCache(example).old
-    # A parsed file each, past uptime figures and a timeline for each component (one for
-    # components whose figures follow from the same things; none for one with an ongoing
-    # incident), and response records of past quarters; outside git, no history to keep.
-    assert len([k for k in kept
-                if not k.startswith(("uptime:", "timeline:", "period:"))]) == files
-    assert [k for k in kept if k.startswith("period:")]
-    config, _problems = load_config(example / "statuspage.yaml", "statuspage.yaml")
-    assert config is not None
-    assert 0 < len([k for k in kept if k.startswith("uptime:")]) <= len(config.components)
-    assert 0 < len([k for k in kept if k.startswith("timeline:")]) < len(config.components)
+    assert len(ParseCache(example).old) == files  # a parsed file each, and nothing else
     source.write_text(source.read_text() + "\nAnd another.\n")
     build(example, "2026-11-24 12:40 +08:00")
     assert tree(example / "site") == clean_build(example, tmp_path, "2026-11-24 12:40 +08:00")
@@ -288,9 +283,9 @@ def test_one_edit_writes_a_small_difference_not_the_whole_cache(example: Path,
 def test_pages_made_in_several_processes_equal_pages_made_in_one(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     serial = clean_build(example, tmp_path, EXAMPLE_NOW)
-    monkeypatch.setattr(build_module, "PAGES_PARALLEL_FROM", 1)
+    monkeypatch.setattr(making_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    assert build_module._workers(10, build_module.PAGES_PARALLEL_FROM) == 3
+    assert making_module.processes_for(10, making_module.PARALLEL_FROM) == 3
     build(example)
     assert tree(example / "site") == serial
     # A rebuild that reuses pages, in processes that each make several shares in turn.
@@ -318,17 +313,17 @@ def test_a_process_that_dies_fails_the_build_instead_of_hanging(
         example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(example)
     before = tree(example / "site")
-    monkeypatch.setattr(build_module, "PAGES_PARALLEL_FROM", 1)
+    monkeypatch.setattr(making_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     parent = os.getpid()
-    make_pages = build_module._make_pages
+    render = making_module.render
 
-    def dying(*args: object, **kwargs: object) -> object:
+    def dying(*args: Any, **kwargs: Any) -> bytes:
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-        return make_pages(*args, **kwargs)  # type: ignore[arg-type]
+        return render(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "_make_pages", dying)
+    monkeypatch.setattr(making_module, "render", dying)
     (example / "templates").mkdir()  # a change of templates: every page is made again
     (example / "templates/404.html").write_text("{% extends 'default:404.html' %}\n")
     signal.alarm(120)  # a hang fails the test rather than the whole run
@@ -338,7 +333,8 @@ def test_a_process_that_dies_fails_the_build_instead_of_hanging(
     finally:
         signal.alarm(0)
     assert result.exit_code == 1
-    assert "a process making pages stopped unexpectedly" in result.output
+    assert "a process of the build stopped unexpectedly (stopped by signal 9" in result.output
+    assert "the site was not changed" in result.output
     assert tree(example / "site") == before
     assert not list(example.glob(".site.tmp-*"))
 
@@ -407,17 +403,17 @@ def test_a_parsing_process_that_dies_fails_the_build_too(
     build(example)
     before = tree(example / "site")
     shutil.rmtree(example / ".statuspage-cache")
-    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parsed_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     parent = os.getpid()
-    read_and_parse = build_module._read_and_parse
+    parse_document = parsed_module.parse_document
 
-    def dying(*args: object, **kwargs: object) -> object:
+    def dying(*args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
-        return read_and_parse(*args, **kwargs)  # type: ignore[arg-type]
+        return parse_document(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "_read_and_parse", dying)
+    monkeypatch.setattr(parsed_module, "parse_document", dying)
     signal.alarm(120)
     try:
         result = run_cli("build", "--config", str(example / "statuspage.yaml"),
@@ -430,19 +426,19 @@ def test_a_parsing_process_that_dies_fails_the_build_too(
 
 
 def _rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Return the list that the paths of pages rendered from now on are added to."""
+    """Return the list that the path of each output made from now on is added to."""
     made: list[str] = []
-    render_page = build_module.render_page
+    render = making_module.render
 
-    def recording(env: object, page: Page) -> str:
-        made.append(page.path)
-        return render_page(env, page)  # type: ignore[arg-type]
-    monkeypatch.setattr(build_module, "render_page", recording)
+    def recording(env: Any, output: Output, *args: Any) -> bytes:
+        made.append(output.path)
+        return render(env, output, *args)
+    monkeypatch.setattr(making_module, "render", recording)
     return made
 
 
 @pytest.mark.parametrize("page", ["components/chat-api/index.html", "uptime/index.html"])
-def test_uptime_pages_are_reused_while_what_they_show_stands_still(
+def test_uptime_pages_are_kept_while_what_they_show_stands_still(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     (example / "incidents/2026-11-24-tts-latency.md").unlink()  # nothing ongoing
     made = _rendered(monkeypatch)
@@ -458,18 +454,17 @@ def test_uptime_pages_are_reused_while_what_they_show_stands_still(
         assert tree(example / "site") == clean_build(example, tmp_path, now), now
 
 
-def test_the_uptime_page_is_kept_after_an_edit_that_changes_no_record_it_shows(
+def test_an_edit_of_an_incidents_words_or_times_gives_what_a_clean_build_gives(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = _rendered(monkeypatch)
     build(example)
     incident = example / "incidents/2026-07-16-chat-api-rate-limits.md"
     text = incident.read_text()
-    # Its words change, not its times: the response and resolution records stand still.
     incident.write_text(text.replace("were not billed", "were not charged"))
     made.clear()
     build(example)
     assert "incidents/2026-07-16-chat-api-rate-limits/index.html" in made
-    assert "uptime/index.html" not in made
+    assert "incidents/2026-11-20-chat-api-errors/index.html" not in made
     assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
     # An earlier first update changes the response record of its quarter (not its downtime).
     incident.write_text(text.replace("## Investigating — 2026-07-16 08:51",
@@ -503,12 +498,12 @@ def _full_builds(monkeypatch: pytest.MonkeyPatch, settled: bool = True) -> list[
     if settled:
         monkeypatch.setattr(cache_module, "SETTLED_NS", 0)
     calls: list[str] = []
-    load = build_module._load
+    check = build_module._check
 
-    def recording(*args: object) -> object:
+    def recording(*args: Any) -> Any:
         calls.append("full")
-        return load(*args)  # type: ignore[arg-type]
-    monkeypatch.setattr(build_module, "_load", recording)
+        return check(*args)
+    monkeypatch.setattr(build_module, "_check", recording)
     return calls
 
 
@@ -532,8 +527,10 @@ def test_a_rebuild_when_only_the_clock_moved_remakes_only_what_the_clock_moves(
              (example / "site/components").glob("*/history.atom") if b"<entry>" not in
              f.read_bytes()]
     assert "components/fax" in empty
-    assert set(made) == {"index.html", *(f"{c}/history.{kind}" for c in empty
-                                         for kind in ("atom", "rss"))}
+    # What shows the time itself; the uptime and component pages and the badges show the same
+    # as before.
+    assert set(made) == {"index.html", "api/uptime.json",
+                         *(f"{c}/history.{kind}" for c in empty for kind in ("atom", "rss"))}
     assert page.stat().st_mtime_ns == before
     assert (example / "site/components/fax/history.atom").read_bytes() != feed
     assert tree(example / "site") == clean_build(example, tmp_path, "2026-11-24 12:00:07 +08:00")
@@ -590,42 +587,8 @@ def test_any_change_of_input_makes_a_full_build(
                                                          "2026-11-24 12:00:07 +08:00")
 
 
-def test_library_versions_are_remembered_until_a_library_is_installed_anew(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
-    library = tmp_path / "lib/fakelibrary"
-    library.mkdir(parents=True)
-    (library / "__init__.py").write_text("VERSION = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
-    monkeypatch.setattr(cache_module, "_LIBRARIES",
-                        (*cache_module._LIBRARIES, ("fakelibrary", "fakelibrary")))
-    memo = tmp_path / "user/statuspage/versions.json"
-
-    def looked_up() -> str:
-        cache_module.toolchain.cache_clear()
-        try:
-            return cache_module.toolchain()
-        finally:
-            cache_module.toolchain.cache_clear()
-
-    truth = looked_up()
-    assert truth == cache_module._versions()
-    assert "jinja2=3." in truth and truth.endswith("fakelibrary=?")
-    # Another process takes them from the memo while every library's file stands still...
-    memo.write_text(memo.read_text().replace(truth, "remembered"))
-    assert looked_up() == "remembered"
-    # ... and looks them up again once one is written anew, as an upgrade does.
-    (library / "__init__.py").unlink()
-    (library / "__init__.py").write_text("VERSION = 20\n")
-    assert looked_up() == truth
-    memo.write_text("{not json")
-    assert looked_up() == truth
-
-
 def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Each build as a new process would: no environment kept in memory.
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
     build(example)
     folders = list((example / ".statuspage-cache").glob("templates-*"))
     assert len(folders) == 1 and list(folders[0].iterdir())
@@ -633,7 +596,6 @@ def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here
     # site's language: a change of language must not be served the English code.
     settings = example / "statuspage.yaml"
     settings.write_text(settings.read_text().replace("language: en", "language: zh-CN"))
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
     build(example)
     assert tree(example / "site") == clean_build(example, tmp_path, EXAMPLE_NOW)
     assert [f.name for f in (example / ".statuspage-cache").glob("templates-*")] != \
@@ -642,7 +604,6 @@ def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here
     marker = tmp_path / "forged-template-was-loaded"
     for compiled in next((example / ".statuspage-cache").glob("templates-*")).iterdir():
         compiled.write_bytes(b"\0" * 32 + pickle.dumps(_Payload(marker)))
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
     (example / "incidents/2026-11-24-tts-latency.md").unlink()
     build(example)
     assert not marker.exists()
@@ -650,7 +611,7 @@ def test_compiled_templates_follow_the_settings_and_ignore_files_not_signed_here
 
 
 def test_a_changed_catalog_makes_templates_and_pages_anew(
-        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Fixed texts are part of the compiled templates, and of the pages kept from build to
     # build: a new translation (an upgrade, a fix in a checkout) must reach every page.
     settings = example / "statuspage.yaml"
@@ -658,11 +619,15 @@ def test_a_changed_catalog_makes_templates_and_pages_anew(
     build(example)
     page = example / "site/incidents/2026-11-03-webhooks-delivery-delays/index.html"
     assert 'history/">历史</a>' in page.read_text()
-    source = build_module.catalog_source("zh-CN").decode()
-    monkeypatch.setattr(build_module, "_ENVIRONMENT", {})
-    monkeypatch.setattr(build_module, "catalog_source", lambda language: source.replace(
-        'msgstr "历史"', 'msgstr "过往"').encode())
-    monkeypatch.setattr(i18n_module, "catalog_source", build_module.catalog_source)
+    # The catalog is part of the package, as a checkout's edit or an upgrade changes it.
+    catalog = tmp_path / "package/locale/zh_CN/LC_MESSAGES/messages.po"
+    catalog.parent.mkdir(parents=True)
+    source = i18n_module.catalog_source("zh-CN").decode()
+    catalog.write_text(source.replace('msgstr "历史"', 'msgstr "过往"'))
+    monkeypatch.setattr(i18n_module, "catalog_source", lambda language: catalog.read_bytes())
+    identity = build_module.code_identity
+    monkeypatch.setattr(build_module, "code_identity",
+                        lambda package, theme: identity(catalog.parents[3], theme))
     build(example, "2026-11-24 12:00:05 +08:00")
     assert 'history/">过往</a>' in page.read_text()
     assert 'history/">历史</a>' not in page.read_text()
@@ -687,9 +652,8 @@ def test_a_key_file_cut_short_is_replaced_and_never_signs(
     (tmp_path / "user/statuspage").mkdir(parents=True)
     (tmp_path / "user/statuspage/key").write_bytes(b"")
     marker = tmp_path / "forged-snapshot-was-loaded"
-    paths = cache_module.quiet_paths(example, example / "site")
-    assert paths is not None
-    head = paths[0]
+    head = Store(example, example / "site").path("quiet")
+    assert head is not None
     payload = pickle.dumps(_Payload(marker))
     head.write_bytes(hmac.digest(b"", payload, "sha256") + payload)
     build(example)
@@ -698,18 +662,24 @@ def test_a_key_file_cut_short_is_replaced_and_never_signs(
     assert len(key) == 32 and cache_module.secret() == key
 
 
-def test_with_templates_of_its_own_every_rebuild_is_a_full_one(
+def test_with_templates_of_its_own_rebuilds_are_quiet_too(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Its templates may show the time on any page (here the 404 page, made by full builds).
+    # A page gets the time only if it reads the clock: a template of the repository's own
+    # can't show it anywhere else, so it can't be out of date there.
     (example / "incidents/2026-11-24-tts-latency.md").unlink()
     (example / "templates").mkdir()
-    (example / "templates/404.html").write_text("made at {{ now }}\n")
+    (example / "templates/index.html").write_text(
+        "{% extends 'default:index.html' %}{% block title %}{{ now }}{% endblock %}\n")
     full = _full_builds(monkeypatch)
     for now in ("2026-11-24 12:00:00 +08:00", "2026-11-24 12:05:00 +08:00"):
         full.clear()
         build(example, now)
-        assert full == ["full"]
+        assert full == (["full"] if now.endswith("00:00 +08:00") else [])
         assert tree(example / "site") == clean_build(example, tmp_path, now)
+    (example / "templates/404.html").write_text("made at {{ now }}\n")
+    result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", EXAMPLE_NOW)
+    assert result.exit_code == 1
+    assert "templates/404.html:1: error: template: 'now' is undefined" in result.output
 
 
 def test_what_git_could_not_say_is_asked_again(
@@ -777,20 +747,20 @@ def test_the_postmortems_page_is_kept_until_its_list_changes(
 def test_files_read_and_parsed_in_processes_give_the_site_one_process_gives(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     serial = clean_build(example, tmp_path, EXAMPLE_NOW)
-    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(parsed_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     build(example)
     assert tree(example / "site") == serial
     # A file touched but not changed is read again (its status moved), not parsed again.
     parsed: list[str] = []
-    parse_document = build_module.parse_document
+    parse_document = parsed_module.parse_document
 
     def counting(document: Any, *args: Any) -> Any:
         parsed.append(document.shown)
         return parse_document(document, *args)
 
-    monkeypatch.setattr(build_module, "PARALLEL_FROM", 10_000)
-    monkeypatch.setattr(build_module, "parse_document", counting)
+    monkeypatch.setattr(parsed_module, "PARALLEL_FROM", 10_000)
+    monkeypatch.setattr(parsed_module, "parse_document", counting)
     touched = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
     os.utime(touched, (time.time() - 60, time.time() - 60))
     edited = example / "incidents/2026-10-14-chat-api-outage.md"
@@ -799,13 +769,14 @@ def test_files_read_and_parsed_in_processes_give_the_site_one_process_gives(
     assert [Path(p).name for p in parsed] == [edited.name]
 
 
-def test_a_build_hands_what_it_loaded_back_to_the_collector(example: Path) -> None:
+def test_a_build_leaves_the_callers_garbage_collector_as_it_was(example: Path) -> None:
+    # `serve` builds again and again in one process, as a library user may.
+    before = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()
     build(example)
     source = example / "incidents/2026-11-05-asr-long-audio-timeouts.md"
     source.write_text(source.read_text() + "\nOne more line.\n")
-    build(example, "2026-11-24 12:30")  # loads the cache: frozen while the build runs
-    # `serve` builds again and again in one process: nothing may stay out of its reach.
-    assert gc.get_freeze_count() == 0
+    build(example, "2026-11-24 12:30")
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == before
 
 
 def test_a_file_too_large_is_told_at_its_size_now(example: Path) -> None:
@@ -824,15 +795,29 @@ def test_a_file_too_large_is_told_at_its_size_now(example: Path) -> None:
     assert sizes[0] != sizes[1]
 
 
-def test_taking_a_turn_gives_up_once_another_process_has_died() -> None:
-    turns = build_module._Turns()
-    assert [turns.take(lambda: False) for _ in range(3)] == [0, 1, 2]
-    turns.lock.acquire()  # as a process killed while holding it leaves it
+def test_work_shared_among_processes_comes_back_in_order_or_fails_whole() -> None:
+    pieces = list(range(40))
+    assert parallel.shared(lambda n: n * n, pieces, 3) == [n * n for n in pieces]
+    parent = os.getpid()
+
+    def raising(n: int) -> int:
+        if os.getpid() != parent:
+            raise ValueError(f"piece {n} in a process of its own")
+        time.sleep(0.05)  # (time for the other process to start and take a piece)
+        return n
+
+    with pytest.raises(parallel.ProcessFailed, match=r"ValueError: piece \d+ in a process"):
+        parallel.shared(raising, pieces, 2)
+    # With another thread running, nothing is forked: the work is done here, in turn.
+    waiting = threading.Event()
+    other = threading.Thread(target=waiting.wait)
+    other.start()
     try:
-        assert turns.take(lambda: True) is None
+        assert parallel.processes_for(10_000, 1) == 1
+        assert parallel.shared(lambda n: os.getpid(), pieces, 2) == [os.getpid()] * 40
     finally:
-        turns.lock.release()
-    assert turns.take(lambda: False) == 3
+        waiting.set()
+        other.join()
 
 
 _NAMES = st.sampled_from(["a", "b", "a/b", "a/c", "a/b/c", "a/b/d", "b/a", "b/a/index.html"])
@@ -865,11 +850,11 @@ def test_sites_written_in_turn_from_spares_hold_exactly_their_files(
                 writer.write(name, data)
         writer.commit()
         assert {k: v for k, v in tree(out).items() if k != write_module.MARKER} == files
-        record = write_module._read_record(write_module._out_record(spare))
-        assert record is not None and write_module._matches(out, record)
+        record = spare_module._read_record(spare_module._out_record(spare))
+        assert record is not None and spare_module._matches(out, record)
         if aside and write_module.set_aside(out, spare):
-            kept = write_module._read_record(write_module._spare_record(spare))
-            assert kept is not None and write_module._matches(spare, kept)
+            kept = spare_module._read_record(spare_module._spare_record(spare))
+            assert kept is not None and spare_module._matches(spare, kept)
             assert {k: v for k, v in tree(spare).items() if k != write_module.MARKER} == files
         before = files
 
@@ -923,7 +908,7 @@ def test_a_spare_set_aside_after_a_first_build_is_where_the_next_build_starts(
     assert write_module.set_aside(out, spare)
     assert not write_module.set_aside(out, spare)  # there is one already
     later = write_module.SiteWriter(out, spare)
-    assert later._same == set(files)  # each known to be the output's very file
+    assert later._unchanged == set(files)  # each known to be the output's very file
     later.write("incidents/a/index.html", b"a2")
     for name in ("index.html", "incidents/b/index.html"):
         assert later.reuse(name)

@@ -1,4 +1,4 @@
-"""Unit tests of statuspage.load (files, front matter, YAML) and statuspage.times."""
+"""Unit tests of statuspage.read.files (files, front matter, YAML) and statuspage.times."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from statuspage.errors import Level, Location, Problem
 from statuspage.i18n import Formats, translations
-from statuspage.load import (
+from statuspage.read.files import (
     MAX_FILE_BYTES,
     MAX_YAML_NODES,
     load_document,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statuspage.markup import MarkdownRenderer, sanitise
+from statuspage.check.markdown import MarkdownRenderer, sanitise
 
 RENDERER = MarkdownRenderer()
 

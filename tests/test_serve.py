@@ -11,12 +11,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 from conftest import BASIC_CONFIG
 
-from statuspage.serve import WAIT_PATH, Outcome, Server
+from statuspage.serve import WAIT_PATH, BuildProcess, Outcome, Server, serve_builds
 
 
 def get(server: Server, path: str = "/") -> tuple[int, str]:
@@ -193,18 +194,25 @@ def test_a_shallow_folder_is_watched_for_its_own_files_and_folders_not_ignored(
         server.stop()
 
 
-def test_prepare_runs_once_after_the_first_build(tmp_path: Path) -> None:
-    source = tmp_path / "incidents"
-    source.mkdir()
-    builder = FakeBuilder(source, tmp_path / "site")
-    prepared: list[int] = []
-    server = Server(builder, [source], port=0, delay=0.1,
-                    prepare=lambda: prepared.append(builder.calls))
-    server.start()
+def test_builds_run_in_a_process_of_their_own_that_is_started_again_if_it_dies(
+        tmp_path: Path) -> None:
+    builds = BuildProcess(_count_builds, tmp_path / "count")
     try:
-        wait_for(lambda: prepared == [1])
-        (source / "a.md").write_text("a")
-        wait_for(lambda: builder.calls == 2)
-        assert prepared == [1]
+        pids = [builds().problems[0] for _ in range(2)]
+        assert pids[0] == pids[1] != str(os.getpid())  # one process, not this one, kept
+        os.kill(int(pids[0]), signal.SIGKILL)
+        wait_for(lambda: not builds.process.is_alive())
+        failed = builds()
+        assert failed.site is None and "stopped unexpectedly" in failed.problems[0]
+        assert builds().problems[0] not in pids  # a new one
     finally:
-        server.stop()
+        builds.stop()
+    assert not builds.process.is_alive()
+
+
+def _count_builds(connection: Connection, count: Path) -> None:
+    """A build process that answers with its process id, and sets a file aside once."""
+    def build() -> Outcome:
+        return Outcome(count, [str(os.getpid())])
+
+    serve_builds(connection, build, lambda: count.write_text("after the first"))

@@ -10,10 +10,8 @@ from pathlib import Path
 from conftest import Repo, parse_now
 
 from statuspage.build import load_site
-from statuspage.config import load_config
-from statuspage.quiet import Kept
-from statuspage.render import Inputs
-from statuspage.sla import periods
+from statuspage.compute.sla import periods
+from statuspage.read.config import load_config
 
 
 def test_uptime_json_has_the_spec_shape(example_site: Path) -> None:
@@ -88,24 +86,17 @@ def test_severity_record_by_hand(repo: Repo) -> None:
     assert [p.label for p in periods(config, site.incidents, now)] == ["90d", "2026 Q4"]
 
 
-def test_records_kept_from_an_earlier_build_equal_records_worked_out_afresh(repo: Repo) -> None:
-    # Quarters whose incidents are all resolved are kept; one with an incident open at the
-    # first build (resolved after it, a response still pending) must be worked out again.
+def test_records_are_the_same_all_day_while_no_incident_is_open(repo: Repo) -> None:
+    # A quiet rebuild keeps the uptime page's records from the last full build of the day.
     for name, started, resolved in (("a", "2026-05-04 10:00", "2026-05-04 12:00"),
-                                    ("b", "2026-08-10 09:00", "2026-12-15 09:00"),
                                     ("c", "2026-11-20 09:00", "2026-11-20 18:00")):
         repo.incident(f"{started[:10]}-{name}.md", f"---\ntitle: {name}\nseverity: P1\n"
                                                     f"started: {started}\n---\n"
                                                     f"## Resolved — {resolved}\nDone.\n")
     config, _ = load_config(repo.config)
     assert config is not None
-    now, later = parse_now("2026-11-24 12:00"), parse_now("2027-01-10 12:00")
-    site, _ = load_site(config, later)
-    memo = Kept()
-    files = {f"{i.slug}.md": f"digest of {i.slug}" for i in site.incidents}
-    periods(config, site.incidents, now, memo, Inputs(now, files).incident)
-    assert len(memo) == 2  # Q2 and Q4; Q3's incident is still open
-    kept = periods(config, site.incidents, later, memo, Inputs(later, files).incident)
-    assert kept == periods(config, site.incidents, later)
-    q3 = next(p for p in kept if p.label == "2026 Q3").records
-    assert next(r for r in q3 if r.severity.key == "P1").resolution.judged == 1
+    now, later = parse_now("2026-11-24 00:10"), parse_now("2026-11-24 23:50")
+    site, _ = load_site(config, now)
+    assert periods(config, site.incidents, now) == periods(config, site.incidents, later)
+    tomorrow = periods(config, site.incidents, parse_now("2026-11-25 00:10"))
+    assert tomorrow != periods(config, site.incidents, later)

@@ -9,9 +9,9 @@ import pytest
 from conftest import Repo, parse_now
 
 from statuspage.build import load_site
-from statuspage.config import load_config
+from statuspage.compute.status import Verdict, overview, performance
 from statuspage.model import ComponentStatus, Impact, MaintenanceStatus
-from statuspage.status import Verdict, overview, performance
+from statuspage.read.config import load_config
 
 
 def load(repo: Repo, now: str):  # type: ignore[no-untyped-def]

@@ -13,9 +13,9 @@ from conftest import Repo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statuspage import templating
-from statuspage.config import load_config
-from statuspage.render import make_environment
+from statuspage.outputs import templating
+from statuspage.outputs.templating import make_environment
+from statuspage.read.config import load_config
 
 
 class Kind(str, enum.Enum):  # noqa: UP042 (a str whose str() is not its text: 'Kind.OUTAGE')

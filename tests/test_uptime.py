@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statuspage import uptime
-from statuspage.config import DEFAULT_SEVERITIES, DEFAULT_WEIGHTS, SiteConfig
+from statuspage.compute.timeline import timeline, timelines
+from statuspage.compute.uptime import Uptime, compute, day_figures, window_figure
 from statuspage.model import (
     Component,
     ComponentStatus,
@@ -22,9 +22,7 @@ from statuspage.model import (
     StatusStep,
     Update,
 )
-from statuspage.quiet import Kept
-from statuspage.render import Inputs
-from statuspage.uptime import Timelines, compute, day_figures, timeline, window_figure
+from statuspage.read.config import DEFAULT_SEVERITIES, DEFAULT_WEIGHTS, SiteConfig
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -256,19 +254,6 @@ def test_figures_of_many_spans_at_once_equal_each_span_alone(
     assert line.figures(bounds) == [line.figure(a, b) for a, b in pairwise(bounds)]
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(incidents(), max_size=5), st.integers(0, 36 * 60))
-def test_past_figures_kept_from_an_earlier_build_equal_figures_worked_out_afresh(
-        found: list[Incident], later: int) -> None:
-    cfg = config(since=date(2026, 10, 20))
-    site = Site(tuple(found), (maintenance("2026-11-10T01:00", "2026-11-10T03:00"),))
-    kept = Kept()
-    compute(cfg, site, NOW, days=40, memo=kept)
-    assert kept
-    moment = NOW + timedelta(minutes=later)  # the same day, or the next
-    assert compute(cfg, site, moment, days=40, memo=kept) == compute(cfg, site, moment, days=40)
-
-
 @st.composite
 def around_now(draw: st.DrawFn) -> Incident:
     """An incident resolved before NOW, open at it, resolved after it, or not yet started."""
@@ -299,31 +284,18 @@ def maintenances_around_now(draw: st.DrawFn) -> Maintenance:
 @given(st.lists(around_now(), max_size=5, unique_by=lambda i: i.slug),
        st.lists(maintenances_around_now(), max_size=3, unique_by=lambda m: m.slug),
        st.integers(0, 120) | st.integers(0, 5 * 1440))
-def test_timelines_kept_from_an_earlier_build_equal_timelines_made_afresh(
+def test_figures_at_a_later_time_from_a_builds_timelines_equal_figures_made_afresh(
         found: list[Incident], held: list[Maintenance], later: int) -> None:
-    # The same files, built at NOW and again later: incidents resolve, maintenance starts
-    # and ends in between, and what the first build kept must not show at the second.
+    # What a quiet rebuild does: the timelines made at NOW, counted up to a later moment,
+    # while nothing was open at NOW (no incident ongoing, no window under way or ahead of
+    # the moment, which a quiet rebuild's horizon rules out).
     cfg = config(since=date(2026, 10, 20))
-    site = Site(tuple(found), tuple(held))
-    sources = {f"{item.slug}.md": f"digest of {item.slug}" for item in (*found, *held)}
-    kept = Kept()
-    Timelines(cfg, site, NOW, memo=kept, known=Inputs(NOW, sources)).lines()
     moment = NOW + timedelta(minutes=later)
-    again = Timelines(cfg, site, moment, memo=kept, known=Inputs(moment, sources))
-    fresh = Timelines(cfg, site, moment).lines()
-    assert uptime.figures(cfg, again.lines(), moment, days=40) == \
-        uptime.figures(cfg, fresh, moment, days=40)
-    if all(i.resolved_at is not None and i.resolved_at <= NOW for i in found) and not held:
-        assert again.kept, "a timeline of settled incidents is kept"
-
-
-def test_a_changed_file_is_not_taken_from_the_memo() -> None:
-    cfg = config()
-    first, second = simple("2026-11-20T10:00", "2026-11-20T11:00"), \
-        simple("2026-11-20T10:00", "2026-11-20T13:00")
-    kept = Kept()
-    Timelines(cfg, Site((first,), ()), NOW, memo=kept, known=Inputs(NOW, {"i.md": "one"})).lines()
-    assert Timelines(cfg, Site((first,), ()), NOW, memo=kept,
-                     known=Inputs(NOW, {"i.md": "one"})).kept
-    assert not Timelines(cfg, Site((second,), ()), NOW, memo=kept,
-                         known=Inputs(NOW, {"i.md": "two"})).kept
+    found = [i for i in found if i.resolved_at is not None and i.resolved_at <= NOW]
+    held = [m for m in held if (m.window(NOW)[1] <= NOW and m.window(moment)[1] <= NOW)
+            or m.window(moment)[0] >= moment]
+    site = Site(tuple(found), tuple(held))
+    kept = Uptime(cfg, timelines(cfg, site, NOW), 40)
+    fresh = Uptime(cfg, timelines(cfg, site, moment), 40)
+    assert kept.at(moment) == fresh.at(moment)
+    assert kept.at(NOW) == {f.component.id: f for f in compute(cfg, site, NOW, days=40)}

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, Repo, run_cli
 
-from statuspage.load import split_front_matter
+from statuspage.read.files import split_front_matter
 
 NOW = "2026-11-24 12:00"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from .errors import Location, Problem, error, warning
-from .model import Incident, Maintenance, Postmortem, Site
+from ..errors import Location, Problem, error, warning
+from ..model import Incident, Maintenance, Postmortem, Site
+from ..times import written
 from .parse import Parsed
-from .times import written
 
 FRONT_READ = ("started",)
 """The front matter keys that these rules read of a parsed file: a parsed file is kept (and
@@ -93,7 +93,8 @@ def assemble(
             incident = parsed.item
             attached = postmortems.get(slug)
             if attached is not None and not attached[0].draft:
-                incident = replace(incident, postmortem=attached[1])
+                incident = replace(incident, postmortem=attached[1],
+                                   source=f"{incident.source}+{attached[1].source}")
             incidents.append(incident)
         elif isinstance(parsed.item, Maintenance):
             maintenances.append(parsed.item)

@@ -4,14 +4,14 @@ field names, so existing clients, exporters and widgets read a statuspage site u
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
-from .config import SiteConfig
-from .markup import plain_text
-from .model import (
+from ..check.markdown import plain_text
+from ..compute.status import Overview, is_ongoing
+from ..model import (
     ComponentStatus,
     Incident,
     IncidentStatus,
@@ -20,8 +20,10 @@ from .model import (
     Site,
     Update,
 )
-from .revisions import Revisions, announced
-from .status import Overview, is_ongoing
+from ..read.config import SiteConfig
+from ..read.git import Revisions, announced
+from .facts import Facts
+from .record import NOW, Output, file, json_bytes
 
 RECENT = 50
 """incidents.json and scheduled-maintenances.json hold this many, newest first (as Statuspage)."""
@@ -48,11 +50,23 @@ class StatuspageApi:
         self.page_id = stable_id("page", config.url)
         starts = [i.started for i in site.incidents] + [m.scheduled for m in site.maintenances]
         self.first_seen = min((t for t in starts if t <= now), default=now)
-        self.component_list = self._components()
-        self._by_id = {c["id"]: c for c in self.component_list}
+
+    @cached_property
+    def component_list(self) -> list[dict[str, Any]]:
+        """Return every component and group, in page order, as Statuspage lists them."""
+        return self._components()
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {c["id"]: c for c in self.component_list}
 
     def time(self, moment: datetime | None) -> str | None:
         return None if moment is None else moment.astimezone(self.config.timezone).isoformat()
+
+    @cached_property
+    def page_info(self) -> dict[str, Any]:
+        """Return the page object every document starts with."""
+        return self.page()
 
     def page(self) -> dict[str, Any]:
         moments = [u.at for i in self.site.incidents for u in i.updates]
@@ -195,32 +209,60 @@ class StatuspageApi:
             "scheduled_until": self.time(item.until),
         }
 
-    def documents(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Yield (path, document) for the eight endpoints."""
-        page = self.page()
-        status = self.status()
-        components = self.component_list
-        unresolved = [self.incident(i) for i in self.state.ongoing]
-        upcoming = [self.maintenance(m) for m in self.state.upcoming]
-        active = [self.maintenance(m) for m in self.state.active]
-        # Select before building: only the newest RECENT are ever written.
-        recent = [self.incident(i) for i in
-                  [i for i in self.site.incidents if i.started <= self.now][:RECENT]]
-        maintenances = [self.maintenance(m) for m in self.site.maintenances[:RECENT]]
-        yield "api/v2/summary.json", {"page": page, "components": components,
-                                      "incidents": unresolved,
-                                      "scheduled_maintenances": active + upcoming,
-                                      "status": status}
-        yield "api/v2/status.json", {"page": page, "status": status}
-        yield "api/v2/components.json", {"page": page, "components": components}
-        yield "api/v2/incidents.json", {"page": page, "incidents": recent}
-        yield "api/v2/incidents/unresolved.json", {"page": page, "incidents": unresolved}
-        yield "api/v2/scheduled-maintenances.json", {"page": page,
-                                                     "scheduled_maintenances": maintenances}
-        yield "api/v2/scheduled-maintenances/upcoming.json", {
-            "page": page, "scheduled_maintenances": upcoming}
-        yield "api/v2/scheduled-maintenances/active.json", {
-            "page": page, "scheduled_maintenances": active}
+    def document(self, name: str) -> dict[str, Any]:
+        """Return the document at api/v2/`name` (one of DOCUMENTS)."""
+        page = self.page_info
+        state = self.state
+        if name == "status.json":
+            return {"page": page, "status": self.status()}
+        if name == "components.json":
+            return {"page": page, "components": self.component_list}
+        if name == "incidents.json":
+            # Select before building: only the newest RECENT are ever written.
+            return {"page": page, "incidents": [self.incident(i) for i in [
+                i for i in self.site.incidents if i.started <= self.now][:RECENT]]}
+        if name == "incidents/unresolved.json":
+            return {"page": page, "incidents": [self.incident(i) for i in state.ongoing]}
+        if name == "scheduled-maintenances.json":
+            return {"page": page, "scheduled_maintenances": [
+                self.maintenance(m) for m in self.site.maintenances[:RECENT]]}
+        upcoming = [self.maintenance(m) for m in state.upcoming]
+        active = [self.maintenance(m) for m in state.active]
+        if name == "scheduled-maintenances/upcoming.json":
+            return {"page": page, "scheduled_maintenances": upcoming}
+        if name == "scheduled-maintenances/active.json":
+            return {"page": page, "scheduled_maintenances": active}
+        assert name == "summary.json", name
+        return {"page": page, "components": self.component_list,
+                "incidents": [self.incident(i) for i in state.ongoing],
+                "scheduled_maintenances": active + upcoming, "status": self.status()}
+
+
+DOCUMENTS = ("summary.json", "status.json", "components.json", "incidents.json",
+             "incidents/unresolved.json", "scheduled-maintenances.json",
+             "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json")
+
+
+def outputs(facts: Facts) -> Iterator[Output]:
+    """Yield the eight documents under api/v2/."""
+    # The documents compare the time only with instants written in the files, except that a
+    # window running late grows with the clock.
+    moment = NOW if facts.overview.active else facts.settled
+    # The components as listed (each with its last change, from every incident) are the same
+    # in all eight: worked out once.
+    api = StatuspageApi(facts.config, facts.site, facts.overview, facts.now, facts.revisions)
+    found = (api.page_info, api.component_list)
+    for name in DOCUMENTS:
+        yield file(f"api/v2/{name}", _document, name, facts.config, facts.site, facts.overview,
+                   facts.revisions, found, moment)
+
+
+def _document(name: str, config: SiteConfig, site: Site, state: Overview,
+              revisions: dict[str, Revisions],
+              found: tuple[dict[str, Any], list[dict[str, Any]]], now: datetime) -> bytes:
+    api = StatuspageApi(config, site, state, now, revisions)
+    api.page_info, api.component_list = found
+    return json_bytes(api.document(name))
 
 
 def _status_after(incident: Incident, component_id: str, update: Update) -> ComponentStatus:
@@ -234,8 +276,3 @@ def _status_after(incident: Incident, component_id: str, update: Update) -> Comp
     if resolved is not None and moment >= resolved:
         moment = resolved - timedelta(microseconds=1)
     return incident.status_of(component_id, moment)
-
-
-def encode(document: Any) -> bytes:
-    """Return a document as compact UTF-8 JSON with a final newline."""
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

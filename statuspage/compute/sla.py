@@ -7,11 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from . import __version__
-from .config import SiteConfig
-from .model import Incident, SeverityLevel
-from .status import Measure, Verdict, performance
-from .uptime import Memo, memo_key
+from ..model import Incident, SeverityLevel
+from ..read.config import SiteConfig
+from .status import Measure, Performance, Verdict, performance
 
 
 @dataclass(frozen=True)
@@ -63,12 +61,16 @@ def _measure_record(measures: Sequence[Measure]) -> MeasureRecord:
 
 
 def records(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
-            start: datetime, end: datetime) -> tuple[SeverityRecord, ...]:
-    """Return one record per severity for the incidents that started in [start, end)."""
+            start: datetime, end: datetime,
+            measured: Callable[[Incident], Performance] | None = None,
+            ) -> tuple[SeverityRecord, ...]:
+    """Return one record per severity for the incidents that started in [start, end);
+    `measured` gives an incident's performance at `now`, if worked out already."""
     chosen = [i for i in incidents if start <= i.started < end]
+    measure = measured or (lambda incident: performance(incident, now))
     result = []
     for level in config.severities:
-        mine = [performance(i, now) for i in chosen if i.severity.key == level.key]
+        mine = [measure(i) for i in chosen if i.severity.key == level.key]
         result.append(SeverityRecord(
             severity=level, count=len(mine),
             response=_measure_record([p.response for p in mine]),
@@ -78,43 +80,24 @@ def records(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
 
 
 def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
-            memo: Memo | None = None,
-            known: Callable[[Incident], str | None] | None = None) -> list[Period]:
+            measured: Callable[[Incident], Performance] | None = None) -> list[Period]:
     """Return the last 90 days, then every quarter from the current one back to the first
-    incident's, newest first.
-
-    With a `memo`, and `known` giving what can change how an incident shows (None while it
-    is ongoing), the records of a quarter whose incidents are all resolved are kept in the
-    memo: they are the same at any later time while those incidents' files are."""
+    incident's, newest first (`measured` as for `records`). Each period ends at a midnight,
+    so the list is the same all day while no incident is ongoing."""
     zone = config.timezone
     today = now.astimezone(zone).date()
     ordered = sorted(incidents, key=lambda i: i.started)
     starts = [i.started for i in ordered]
-    settings = f"{__version__}|{config.severities!r}|{zone.key}"
-
-    def kept_records(label: str, begin: datetime, finish: datetime,
-                     ) -> tuple[SeverityRecord, ...]:
-        """Return the records of the incidents that started in [begin, finish)."""
-        chosen = between(begin, finish)
-        key = None
-        if memo is not None and known is not None:
-            found = [known(i) for i in chosen]
-            if None not in found:  # (none ongoing: each is resolved, and stays so)
-                key = memo_key("period:", [settings, label, *map(str, found)])
-                kept = memo.get(key)
-                if isinstance(kept, tuple):
-                    return kept
-        made = records(config, chosen, now, begin, finish)
-        if memo is not None and key is not None:
-            memo.put(key, made)
-        return made
 
     def between(begin: datetime, end: datetime) -> list[Incident]:
         """Return the incidents that started in [begin, end), found by bisection."""
         return ordered[bisect_left(starts, begin):bisect_left(starts, end)]
 
     start = datetime.combine(today - timedelta(days=89), time(0), tzinfo=zone)
-    result = [Period("90d", start, now, records(config, between(start, now), now, start, now))]
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    result = [Period("90d", start, tomorrow,
+                     records(config, between(start, tomorrow), now, start, tomorrow,
+                             measured))]
     first = ordered[0].started.astimezone(zone).date() if ordered else today
     year, quarter = today.year, (today.month - 1) // 3
     while (year, quarter) >= (first.year, (first.month - 1) // 3):
@@ -122,8 +105,8 @@ def periods(config: SiteConfig, incidents: Sequence[Incident], now: datetime,
         following = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
         finish = datetime.combine(date(following[0], following[1] * 3 + 1, 1), time(0),
                                   tzinfo=zone)
-        label = f"{year} Q{quarter + 1}"
-        result.append(Period(label, begin, min(finish, now),
-                             kept_records(label, begin, finish)))
+        result.append(Period(f"{year} Q{quarter + 1}", begin, finish,
+                             records(config, between(begin, finish), now, begin, finish,
+                                     measured)))
         year, quarter = (year - 1, 3) if quarter == 0 else (year, quarter - 1)
     return result

@@ -1,13 +1,16 @@
-"""Machine-readable outputs: api/uptime.json (SPEC §4)."""
+"""api/uptime.json: each component's uptime figures (SPEC §4)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .config import SiteConfig
-from .uptime import WINDOWS, ComponentUptime, Figure
+from ..compute.timeline import Figure
+from ..compute.uptime import WINDOWS, ComponentUptime
+from ..read.config import SiteConfig
+from .facts import Facts
+from .record import NOW, Output, file, json_bytes
 
 
 def _number(value: float | None, places: int = 6) -> float | None:
@@ -20,8 +23,14 @@ def _numbers(figure: Figure) -> dict[str, float | None]:
             "uptime": _number(figure.uptime)}
 
 
-def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetime) -> bytes:
+def outputs(facts: Facts) -> Iterator[Output]:
+    """Yield api/uptime.json."""
+    yield file("api/uptime.json", uptime_json, NOW, facts.config, facts.figures)
+
+
+def uptime_json(now: datetime, config: SiteConfig, found: dict[str, ComponentUptime]) -> bytes:
     """Return api/uptime.json: windows, months and the bar window's days per component."""
+    figures = list(found.values())
     numbers: dict[Figure, dict[str, float | None]] = {}  # most days share a figure
     dates: dict[date, str] = {}  # and every component the same days
 
@@ -47,4 +56,4 @@ def uptime_json(config: SiteConfig, figures: list[ComponentUptime], now: datetim
                      for d in f.days[-config.uptime_days:]],
         } for f in figures],
     }
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return json_bytes(document)

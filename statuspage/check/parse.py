@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .config import HTML_TAG, SiteConfig, check_keys, suggest
-from .errors import Location, Problem, error, warning
-from .load import Document
-from .markup import MarkdownRenderer
-from .model import (
+from ..errors import Location, Problem, error, warning
+from ..model import (
     INCIDENT_COMPONENT_STATUSES,
     ComponentStatus,
     Incident,
@@ -27,7 +24,10 @@ from .model import (
     StatusStep,
     Update,
 )
-from .times import TimeError, parse_timestamp, written
+from ..read.config import HTML_TAG, SiteConfig, check_keys, suggest
+from ..read.files import Document
+from ..times import TimeError, parse_timestamp, written
+from .markdown import MarkdownRenderer
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 POSTMORTEM_SUFFIX = ".postmortem.md"
@@ -245,7 +245,7 @@ def _incident(doc: Document, slug: str, config: SiteConfig, md: MarkdownRenderer
     ordered = sorted(updates, key=lambda u: u.at, reverse=True)
     problems += _check_incident_times(doc, started, ordered, components)
     return Incident(slug, doc.shown, title, severity, started, components, summary,
-                    tuple(ordered))
+                    tuple(ordered), source=doc.digest)
 
 
 def _check_incident_times(doc: Document, started: datetime, updates: list[Update],
@@ -387,7 +387,7 @@ def _maintenance(doc: Document, slug: str, config: SiteConfig, md: MarkdownRende
         return None
     ordered = tuple(sorted(updates, key=lambda u: u.at, reverse=True))
     return Maintenance(slug, doc.shown, title, tuple(components), scheduled, until, summary,
-                       ordered)
+                       ordered, source=doc.digest)
 
 
 def _postmortem(doc: Document, config: SiteConfig, md: MarkdownRenderer,
@@ -401,4 +401,4 @@ def _postmortem(doc: Document, config: SiteConfig, md: MarkdownRenderer,
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         problems.append(error(doc.at("authors"), "authors: expected a list of names"))
         authors = []
-    return Postmortem(doc.shown, published, tuple(authors), md.render(doc.body))
+    return Postmortem(doc.shown, published, tuple(authors), md.render(doc.body), doc.digest)

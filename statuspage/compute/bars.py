@@ -7,10 +7,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
-from .config import SiteConfig
-from .model import Component, Incident, Maintenance, Site
-from .uptime import Day, Figure
+from ..model import Component, Incident, Maintenance, Site
+from ..read.config import SiteConfig
+from .timeline import Figure
+from .uptime import Day
 
 THRESHOLDS = ((0.0, "ok"), (15.0, "minor"), (60.0, "partial"))
 """A day's colour by its weighted downtime in minutes: none is 'ok', up to 15 min 'minor', up to
@@ -54,15 +56,37 @@ class DayView:
                 and not self.maintenances)
 
 
+class Told(Protocol):
+    """A day as the list of days tells it (a DayView, or a day as pages show it)."""
+
+    @property
+    def date(self) -> date: ...
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def quiet(self) -> bool: ...
+
+    @property
+    def incidents(self) -> tuple[Incident, ...]: ...
+
+    @property
+    def maintenances(self) -> tuple[Maintenance, ...]: ...
+
+
+D = TypeVar("D", bound=Told)
+
+
 @dataclass(frozen=True)
-class Run:
+class Run(Generic[D]):
     """Consecutive days told together: quiet days, days with no data, or one eventful day."""
 
     kind: str
     """'quiet', 'none' or 'day'."""
     first: date
     last: date
-    day: DayView | None = None
+    day: D | None = None
 
 
 def _by_day(spans: Sequence[tuple[datetime, datetime, object]], config: SiteConfig,
@@ -109,9 +133,9 @@ def day_views(config: SiteConfig, site: Site, component: Component, days: Sequen
             for d in days]
 
 
-def runs(views: Sequence[DayView]) -> list[Run]:
+def runs(views: Sequence[D]) -> list[Run[D]]:
     """Return the days newest first, with consecutive quiet or no-data days merged."""
-    result: list[Run] = []
+    result: list[Run[D]] = []
     for view in reversed(views):
         kind = "quiet" if view.quiet else "none" if view.level == "none" and not (
             view.incidents or view.maintenances) else "day"

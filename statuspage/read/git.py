@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .model import Maintenance
-from .times import TimeError, parse_timestamp
+from ..model import Maintenance
+from ..times import TimeError, parse_timestamp
 
 _WINDOW_LINE = re.compile(r"^\+(scheduled|until):\s*(.*?)\s*(?:#.*)?$")
 

@@ -5,6 +5,7 @@ This stage does I/O and syntax only; what the values mean is for `parse`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .errors import Location, Problem, error
+from ..errors import Location, Problem, error, warning
 
 MAX_FILE_BYTES = 1024 * 1024
 """Files larger than this are refused: a status update is never this long, a mistake often is."""
@@ -72,6 +73,8 @@ class Document:
     front: YamlData
     body: str
     body_line: int
+    digest: str = ""
+    """The SHA-256 of the file's bytes."""
 
     def at(self, *keys: str | int) -> Location:
         """Return the location of a front matter key (or the file's first line)."""
@@ -208,10 +211,10 @@ def decode(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
-def split_front_matter(text: str, shown: str, path: str = "",
+def split_front_matter(text: str, shown: str, path: str = "", digest: str = "",
                        ) -> tuple[Document | None, list[Problem]]:
-    """Return the document (of the file at `path`) split into front matter and body, or the
-    problems found."""
+    """Return the document (of the file at `path`, whose bytes have `digest`) split into front
+    matter and body, or the problems found."""
     lines = text.split("\n")
     if not text.strip():
         return None, [error(Location(shown, 1), "file is empty")]
@@ -237,7 +240,7 @@ def split_front_matter(text: str, shown: str, path: str = "",
         ))
         return None, problems
     body = "\n".join(lines[index + 1:])
-    return Document(path, shown, front, body, index + 2), problems
+    return Document(path, shown, front, body, index + 2, digest), problems
 
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
@@ -246,12 +249,15 @@ def load_document(path: Path, shown: str) -> tuple[Document | None, list[Problem
     return (None, problems) if data is None else document_of(data, path, shown)
 
 
-def document_of(data: bytes, path: Path | str, shown: str) -> tuple[Document | None, list[Problem]]:
-    """Return one incident, maintenance or postmortem file from its bytes, split."""
+def document_of(data: bytes, path: Path | str, shown: str, digest: str = "",
+                ) -> tuple[Document | None, list[Problem]]:
+    """Return one incident, maintenance or postmortem file from its bytes (whose SHA-256 is
+    `digest`, if worked out already), split."""
     text, problems = decode(data, shown)
     if text is None:
         return None, problems
-    document, more = split_front_matter(text, shown, str(path))
+    digest = digest or hashlib.sha256(data).hexdigest()
+    document, more = split_front_matter(text, shown, str(path), digest)
     return document, problems + more
 
 
@@ -316,3 +322,23 @@ def scan_documents(folder: Path, limit: int = MAX_FILES) -> list[Found] | None:
 def find_documents(folder: Path) -> Iterator[Path]:
     """Yield the path of every file `scan_documents` finds (none if there are too many)."""
     yield from (Path(found.path) for found in scan_documents(folder) or [])
+
+
+def inside_repository(root: Path, folder: Path, shown: str, found: list[Found],
+                      ) -> tuple[list[tuple[Found, str]], list[Problem]]:
+    """Return the files found in `folder` (shown in messages as `shown`) that lie inside the
+    repository at `root`, each with its path as messages show it, and a warning for each
+    link that leads outside (it is skipped)."""
+    inside = root.resolve()
+    # Only a link can lead outside: folders that are links are not walked into.
+    linked = not folder.resolve().is_relative_to(inside)
+    taken: list[tuple[Found, str]] = []
+    problems: list[Problem] = []
+    for file in found:
+        path = f"{shown}/{file.relative}"
+        if (linked or file.link) and not Path(file.path).resolve().is_relative_to(inside):
+            problems.append(warning(Location(path), "a link to a file outside the repository; "
+                                                    "skipped"))
+        else:
+            taken.append((file, path))
+    return taken, problems

@@ -41,10 +41,7 @@ def sanitise(html: str) -> str:
     return _cleaner().clean(html)
 
 
-@functools.cache
 def _cleaner() -> nh3.Cleaner:
-    # Made once: handing the settings to nh3 at every call took more than half its time (a
-    # file's summary and each update are sanitised apart, 40,000 calls at 10,000 incidents).
     return nh3.Cleaner(
         tags=_TAGS,
         clean_content_tags={"script", "style"},
@@ -91,15 +88,8 @@ def _anchor_headings(rendered: str, shift: int) -> str:
     return _HEADING.sub(heading, rendered)
 
 
-def _to_html(text: str) -> str:
-    """Return CommonMark `text` as HTML, with GitHub's tables and ~~strikethrough~~."""
-    rendered: str = _cmark()(text)
-    return rendered
-
-
-@functools.cache
 def _cmark() -> Callable[[str], Any]:
-    # Imported only here, once: a build that parses nothing (all cached) does not pay for it.
+    # (Imported here: a build that parses nothing, all of it cached, does not pay for it.)
     import cmarkgfm
     from cmarkgfm.cmark import Options
 
@@ -113,7 +103,17 @@ def _cmark() -> Callable[[str], Any]:
 
 
 class MarkdownRenderer:
-    """Turns operator Markdown into sanitised HTML."""
+    """Turns operator Markdown into sanitised HTML (the converter and the sanitiser's
+    settings made once, for every file it renders)."""
+
+    def __init__(self) -> None:
+        self._to_html = _cmark()
+        self._sanitiser = _cleaner()
+
+    def _clean(self, rendered: str) -> str:
+        """Return rendered Markdown sanitised, without the blank space around it (which would
+        otherwise end up inside a tag the sanitiser closes)."""
+        return str(self._sanitiser.clean(rendered.strip())).strip()
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
@@ -127,7 +127,7 @@ class MarkdownRenderer:
         if len(texts) < 2:
             return [self.render(t, nested=True) for t in texts]
         joined = f"\n\n{_SEPARATOR}\n\n".join(texts)
-        rendered = _anchor_headings(_to_html(joined), 1)
+        rendered = _anchor_headings(self._to_html(joined), 1)
         parts = rendered.split(_SPLIT)
         if len(parts) != len(texts):
             return [self.render(t, nested=True) for t in texts]
@@ -135,11 +135,11 @@ class MarkdownRenderer:
             # Without raw HTML, each part of cmark's output is whole: every separator in it
             # is one put there, at the top level (one that a fence swallows changes the
             # count, above). So one pass of the sanitiser over them all gives what one pass
-            # each would, in a third of the time.
-            cleaned = sanitise(rendered).split(_SPLIT)
+            # each would.
+            cleaned = str(self._sanitiser.clean(rendered)).split(_SPLIT)
             if len(cleaned) == len(texts):
                 return [part.strip() for part in cleaned]
-        return [_clean(part) for part in parts]
+        return [self._clean(part) for part in parts]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).
@@ -149,13 +149,7 @@ class MarkdownRenderer:
         """
         if not text.strip():
             return ""
-        return _clean(_anchor_headings(_to_html(text), 1 if nested else 0))
-
-
-def _clean(rendered: str) -> str:
-    """Return rendered Markdown sanitised, without the blank space around it (which would
-    otherwise end up inside a tag the sanitiser closes)."""
-    return sanitise(rendered.strip()).strip()
+        return self._clean(_anchor_headings(self._to_html(text), 1 if nested else 0))
 
 
 def plain_text(fragment: str) -> str:

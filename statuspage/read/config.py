@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import Location, Problem, error, warning
-from .i18n import N_
-from .load import YamlData, parse_yaml, read_text
-from .model import Component, ComponentStatus, Impact, SeverityLevel
-from .times import TimeError, parse_date, parse_duration
+from ..errors import Location, Problem, error, warning
+from ..i18n import N_
+from ..model import Component, ComponentStatus, Impact, SeverityLevel
+from ..times import TimeError, parse_date, parse_duration
+from .files import YamlData, parse_yaml, read_text
 
 LANGUAGES = ("en", "zh-CN")
 COMPONENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -8,9 +8,6 @@ is never replaced.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import json
 import os
 import secrets
 import shutil
@@ -18,70 +15,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-MARKER = ".statuspage-site"
-"""File in every built site: it tells a later build that this folder may be replaced."""
-MARKER_TEXT = b"Built by statuspage. This folder is replaced whole by every build.\n"
-_RENAME_EXCHANGE = 2
-
-
-class OutputRefused(Exception):
-    """The output folder can't be used; the message says why and what to do."""
-
-
-def check_output(out: Path, protected: list[Path]) -> None:
-    """Raise OutputRefused unless `out` is a folder a build may create or replace."""
-    if out.is_symlink():
-        raise OutputRefused(f"output '{out}' is a symbolic link; give the real folder")
-    target = out.resolve()
-    for keep in protected:
-        keep = keep.resolve()
-        if target == keep or target in keep.parents:
-            what = "is" if target == keep else "contains"
-            raise OutputRefused(f"output '{out}' {what} '{keep}', which a build would replace; "
-                                "choose an output folder of its own, such as 'site'")
-    if target.exists() and not target.is_dir():
-        raise OutputRefused(f"output '{out}' is a file, not a folder")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise OutputRefused(f"output '{out}' is not empty and was not made by statuspage; "
-                            "refusing to replace it (empty it yourself, or pick another folder)")
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders atomically (Linux renameat2); return False where that can't be done."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
-                       _RENAME_EXCHANGE)
-    return bool(result == 0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_leftovers(out: Path) -> None:
-    """Remove temporary folders that builds killed before finishing left beside `out`."""
-    parent = out.parent
-    if not parent.is_dir():
-        return
-    for path in parent.glob(f".{out.name}.*-*"):
-        kind, _, rest = path.name[len(out.name) + 2:].partition("-")
-        pid = rest.split("-", 1)[0]
-        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)) and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+from .site import MARKER, MARKER_TEXT, _exchange, clean_leftovers, identity, same_device
+from .spare import _matches, _out_record, _read_record, _record, _spare_record, _write_record
 
 
 class SiteWriter:
@@ -114,11 +49,11 @@ class SiteWriter:
         self._spare_folders: set[str] = set()
         self._fresh: set[str] = set()
         """Files this build made anew, not linked from the previous site."""
-        self._same: set[str] = set()
+        self._unchanged: set[str] = set()
         """Files of the claimed spare known to be the previous site's very files."""
         self._touched: set[str] = set()
         """Folders whose entries this build changed (their modification time moved)."""
-        self._known: dict[str, int] = {}
+        self._folder_times: dict[str, int] = {}
         """The modification times of the claimed spare's folders, as checked."""
         self._current: dict[str, Any] | None = None
         """The record of the output being replaced, once read."""
@@ -126,7 +61,7 @@ class SiteWriter:
         self.previous = out if (out / MARKER).is_file() and not out.is_symlink() else None
         self._started = identity(out / MARKER) if self.previous else ""
         """Which site the output was when this build began (unchanged files link from it)."""
-        self.spare = spare if spare is not None and _same_device(spare.parent, out.parent) \
+        self.spare = spare if spare is not None and same_device(spare.parent, out.parent) \
             else None
         if not self._claim_spare():
             self.tmp.mkdir()
@@ -148,13 +83,14 @@ class SiteWriter:
         self._stale = set(record["files"])
         self._spare_folders = set(record["folders"])
         self._folders = set(self._spare_folders)
-        self._known = record["folders"]
+        self._folder_times = record["folders"]
         current = self._current = _read_record(_out_record(self.spare))
         # Its list of files written anew holds against the site it replaced: this spare.
         if current is not None and isinstance(current.get("fresh"), list) \
                 and current.get("identity") == self._started \
                 and current.get("after") == record["identity"]:
-            self._same = self._stale.intersection(current["files"]).difference(current["fresh"])
+            self._unchanged = self._stale.intersection(current["files"]).difference(
+                current["fresh"])
         return True
 
     def _place(self, relative: str) -> str:
@@ -215,7 +151,7 @@ class SiteWriter:
             return False
         # A file known to be in place already is compared where it is: the output's copy may
         # have been replaced since (by hand, say), and it is not the one that is published.
-        old = path if relative in self._same else f"{self.previous}/{relative}"
+        old = path if relative in self._unchanged else f"{self.previous}/{relative}"
         try:
             found = os.lstat(old)
             if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
@@ -233,7 +169,7 @@ class SiteWriter:
         """Link the previous build's copy of a file known to be unchanged; False if it has none."""
         if self.previous is None or ".." in relative.split("/"):
             return False
-        if relative in self._same:  # there already
+        if relative in self._unchanged:  # there already
             self._place(relative)
             return True
         old = f"{self.previous}/{relative}"
@@ -254,7 +190,7 @@ class SiteWriter:
         record = None
         if self.spare:
             record = _record(self.tmp, self.files, self._folders, {
-                f: mtime for f, mtime in self._known.items() if f not in self._touched})
+                f: mtime for f, mtime in self._folder_times.items() if f not in self._touched})
             # Listed only when few (after a first build, none is the previous site's).
             record["fresh"] = sorted(self._fresh) if len(self._fresh) * 2 < len(self.files) \
                 else None
@@ -323,10 +259,13 @@ class SiteWriter:
         """Return how many files the new site has so far."""
         return len(self.files)
 
-    def share(self) -> tuple[set[str], ...]:
-        """Return what a process that wrote part of the site into the same folder hands back:
-        the files and folders it has, and what it wrote anew and changed."""
-        return self.files, self._folders, self._fresh, self._touched
+    def hand_over(self) -> tuple[set[str], ...]:
+        """Return, in a process forked from the build's, what this writer noted since it last
+        handed over (the files and folders it placed, what it wrote anew and changed), for
+        the build's writer to `merge`; and forget it here."""
+        share = self.files, self._folders, self._fresh, self._touched
+        self.files, self._folders, self._fresh, self._touched = set(), set(), set(), set()
+        return share
 
     def merge(self, share: tuple[set[str], ...]) -> None:
         """Take in the `share` of a process forked from this writer."""
@@ -362,99 +301,3 @@ def _parent(relative: str) -> str:
     return relative.rpartition("/")[0]
 
 
-def set_aside(out: Path, spare: Path) -> bool:
-    """Make a spare of the finished site `out` where there is none (after a first build): a
-    copy of it made of hard links, recorded as the site it replaced, so that the next build
-    starts from it as from any spare rather than from an empty folder. Return whether it was
-    made. Meant for a moment when no build runs (`serve` after its first build)."""
-    current = _read_record(_out_record(spare))
-    if spare.exists() or current is None or not _same_device(spare.parent, out.parent) \
-            or not current.get("identity") or current["identity"] != identity(out / MARKER):
-        return False
-    tmp = spare.with_name(f"{spare.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        tmp.mkdir()
-        for folder in sorted(current["folders"], key=lambda f: f.count("/")):
-            os.mkdir(f"{tmp}/{folder}")
-        for name in current["files"]:
-            os.link(f"{out}/{name}", f"{tmp}/{name}")
-        (tmp / MARKER).write_bytes(MARKER_TEXT)
-        record = _record(tmp, set(current["files"]), set(current["folders"]), {})
-        if identity(out / MARKER) != current["identity"]:  # replaced meanwhile after all
-            raise OSError("the site changed")
-        os.rename(tmp, spare)  # (fails if a spare appeared meanwhile)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
-    _write_record(_spare_record(spare), record)
-    _write_record(_out_record(spare), {**current, "fresh": [], "after": record["identity"]})
-    return True
-
-
-def _same_device(first: Path, second: Path) -> bool:
-    try:
-        return first.stat().st_dev == second.stat().st_dev
-    except OSError:
-        return False
-
-
-def identity(marker: Path) -> str:
-    """Return what tells one build's output apart from any other's: the marker file is
-    written anew by every build, so its inode and time change each time."""
-    try:
-        found = marker.stat()
-    except OSError:
-        return ""
-    return f"{found.st_dev}:{found.st_ino}:{found.st_mtime_ns}"
-
-
-def _record(tree: Path, files: set[str], folders: set[str],
-            known: dict[str, int]) -> dict[str, Any]:
-    """Return what a finished folder holds: its marker's identity, its files, and the
-    modification time of each of its folders (which changes when an entry is added to or
-    removed from that folder), as `known` has it or else as found."""
-    return {"identity": identity(tree / MARKER), "files": sorted(files),
-            "folders": {folder: known[folder] if folder in known
-                        else os.lstat(f"{tree}/{folder}").st_mtime_ns for folder in folders}}
-
-
-def _matches(tree: Path, record: dict[str, Any]) -> bool:
-    """Return True if `tree` still holds exactly what `record` says."""
-    try:
-        if not record["identity"] or identity(tree / MARKER) != record["identity"]:
-            return False
-        for folder, mtime in record["folders"].items():
-            if os.lstat(f"{tree}/{folder}").st_mtime_ns != mtime:
-                return False
-        top = {name.split("/", 1)[0] for name in record["files"]} | {MARKER}
-        return set(os.listdir(tree)) == top
-    except (OSError, KeyError, TypeError, AttributeError):
-        return False
-
-
-def _spare_record(spare: Path) -> Path:
-    return spare.with_name(spare.name + ".json")
-
-
-def _out_record(spare: Path) -> Path:
-    return spare.with_name(spare.name + ".out.json")
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    try:
-        found = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(found, dict) or not isinstance(found.get("files"), list) \
-            or not isinstance(found.get("folders"), dict):
-        return None
-    return found
-
-
-def _write_record(path: Path, record: dict[str, Any]) -> None:
-    try:
-        temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        temporary.write_text(json.dumps(record))
-        os.replace(temporary, path)
-    except OSError:
-        return
