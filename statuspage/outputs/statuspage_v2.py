@@ -175,6 +175,7 @@ class StatuspageApi:
         monitoring = [u.at for u in incident.updates if u.status == IncidentStatus.MONITORING.value]
         first = min((u.at for u in incident.updates), default=incident.started)
         latest = max((u.at for u in incident.updates), default=incident.started)
+        postmortem = incident.published_postmortem(self.now)
         return {
             "id": stable_id("incident", incident.slug), "name": incident.title,
             "status": incident.status.value if is_ongoing(incident, self.now) else "resolved",
@@ -187,6 +188,8 @@ class StatuspageApi:
             "incident_updates": list(reversed(updates)),
             "components": [c for cid in incident.components
                            if (c := self._component_ref(cid)) is not None],
+            # Statuspage's own field: notify tells a newly published postmortem from it.
+            "postmortem_published_at": self.time(postmortem.published) if postmortem else None,
         }
 
     def maintenance(self, item: Maintenance) -> dict[str, Any]:
