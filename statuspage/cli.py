@@ -236,6 +236,38 @@ def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
 
 
+@main.command()
+@click.option("--previous", metavar="PREV",
+              help="The site to compare with: the previous build's folder, or the deployed "
+                   "site's address (default: the site's url from statuspage.yaml).")
+@click.option("--out", "out_text", metavar="DIR",
+              help="The new build's folder (default: 'site' beside the settings file).")
+@click.option("--dry-run", is_flag=True, help="Print every notice that would be sent; send none.")
+@click.option("--save-previous", "save_to", metavar="DIR",
+              help="Only copy what PREV publishes into DIR (before a deploy replaces it), for a "
+                   "later 'notify --previous DIR'.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300),
+              help="Seconds to wait for a receiver or the previous site.")
+@common
+def notify(config_path: str, previous: str | None, out_text: str | None, dry_run: bool,
+           save_to: str | None, timeout: float) -> None:
+    """Tell webhooks, Slack, Discord, Teams and e-mail what changed since the previous site."""
+    import os
+
+    from .notify.deliver import Policy
+    from .notify.run import notify as notify_site
+    from .notify.run import save_previous
+    config, problems = _config(config_path, err=True)
+    if any(p.is_error for p in problems) or problems:
+        _print_problems(problems, err=True)
+    previous = previous or config.url
+    if save_to is not None:
+        sys.exit(save_previous(previous, Path(save_to), click.echo, timeout))
+    out = Path(out_text) if out_text else config.root / "site"
+    sys.exit(notify_site(config, previous, out, os.environ, click.echo, dry_run,
+                         Policy(timeout=timeout)))
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
