@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .settings import Smtp
+if TYPE_CHECKING:
+    from .settings import Smtp
 
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 
@@ -153,13 +154,16 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None
     except urllib.error.HTTPError as exc:
         code = exc.code
     except (urllib.error.URLError, OSError) as exc:
-        raise Failed(_network_reason(exc), again=True) from None
+        raise Failed(network_reason(exc), again=True) from None
     if not 200 <= code < 300:
         raise Failed(f"HTTP {code}", again=code >= 500 or code == 429)
 
 
-def _network_reason(exc: BaseException) -> str:
-    reason: object = getattr(exc, "reason", exc)
+def network_reason(exc: BaseException) -> str:
+    """Return what went wrong on the network, in a few words (no address)."""
+    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS error ({reason.reason or 'handshake failed'})"
     if isinstance(reason, TimeoutError | socket.timeout) or "timed out" in str(reason):
         return "timed out"
     if isinstance(reason, ConnectionRefusedError):
@@ -168,8 +172,6 @@ def _network_reason(exc: BaseException) -> str:
         return "connection reset"
     if isinstance(reason, socket.gaierror):
         return "host not found"
-    if isinstance(reason, ssl.SSLError):
-        return f"TLS error ({getattr(reason, 'reason', None) or 'handshake failed'})"
     return f"connection error ({type(reason).__name__})"
 
 
@@ -203,10 +205,10 @@ class Mailer:
             raise Failed("the server does not offer STARTTLS or login", again=False) from None
         except ssl.SSLError as exc:
             self.close()
-            raise Failed(_network_reason(exc), again=False) from None
+            raise Failed(network_reason(exc), again=False) from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise Failed(_network_reason(exc) if isinstance(exc, OSError)
+            raise Failed(network_reason(exc) if isinstance(exc, OSError)
                          else "the server closed the connection", again=True) from None
         if refused:
             raise Failed(f"SMTP: {len(refused)} recipient(s) refused", again=False)

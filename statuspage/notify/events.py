@@ -167,8 +167,8 @@ def differences(old: Published, new: Published) -> list[Event]:
                             page, status, component=component, old_status=before.get("status")))
     # Incidents and maintenance first (the story), then the component statuses they moved,
     # then postmortems: each group in the order things happened.
-    events.sort(key=lambda e: (e.kind is Kind.COMPONENT_UPDATE,
-                               e.kind is Kind.POSTMORTEM_PUBLISHED, e.at, _ORDER[e.kind]))
+    group = {Kind.COMPONENT_UPDATE: 1, Kind.POSTMORTEM_PUBLISHED: 2}
+    events.sort(key=lambda e: (group.get(e.kind, 0), e.at, _ORDER[e.kind]))
     return events
 
 

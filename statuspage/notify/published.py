@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .deliver import network_reason
+
 DOCUMENTS = ("summary.json", "incidents.json", "scheduled-maintenances.json")
 """The documents notify reads, under api/v2/."""
 
@@ -64,17 +66,8 @@ def fetch_documents(url: str, timeout: float = 20.0) -> dict[str, bytes]:
                 raise Absent(f"{url} has no api/v2/{name} (HTTP 404)") from None
             raise Unreadable(f"{url}: api/v2/{name}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise Unreadable(f"{url}: api/v2/{name}: {_reason(exc)}") from None
+            raise Unreadable(f"{url}: api/v2/{name}: {network_reason(exc)}") from None
     return found
-
-
-def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", exc)
-    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return "timed out"
-    if isinstance(reason, ConnectionRefusedError):
-        return "connection refused"
-    return type(reason).__name__ if not isinstance(reason, str) else reason
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
