@@ -187,7 +187,6 @@ class _Here:
         if value and not _ENV_NAME.match(value):
             self.fail((key,), f"{key}: expected the name of an environment variable, "
                               "such as 'SLACK_WEBHOOK_URL' (never the secret itself)")
-            return ""
         return value
 
     def flag(self, mapping: dict[Any, Any], key: str) -> bool:
