@@ -153,7 +153,7 @@ def _teams_limits(message: dict[str, Any]) -> None:
 def test_chat_messages_keep_within_each_services_limits(repo: Repo, tmp_path: Path,
                                                         language: str) -> None:
     events = differences(*long_states(repo, tmp_path, language))
-    assert [e.kind for e in events][0] is Kind.INCIDENT_CREATED
+    assert next(e.kind for e in events) is Kind.INCIDENT_CREATED
     words = Words(language)
     for event in events:
         notice = words.notice(event)

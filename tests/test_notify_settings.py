@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
-from conftest import BASIC_CONFIG, Repo, problem_lines, shown
+import jsonschema
+import pytest
+import yaml
+from conftest import BASIC_CONFIG, REPO_ROOT, Repo, problem_lines, run_cli, shown
 
 from statuspage.notify.events import RECENT, differences
 from statuspage.notify.published import Published
@@ -83,9 +88,40 @@ def test_an_old_incident_coming_into_a_full_list_is_not_news() -> None:
     listed = [_item(n) for n in range(RECENT, 0, -1)]  # newest first, as published
     old = Published(page, status, [], listed, [])
     # The newest incident was made a draft: the 51st newest comes into view.
-    new = Published(page, status, [], listed[1:] + [_item(0)], [])
+    new = Published(page, status, [], [*listed[1:], _item(0)], [])
     assert differences(old, new) == []
     # A new incident, older than the list's oldest, in a list that was not full, is news.
-    assert [e.label for e in differences(Published(page, status, [], listed[:10], []),
-                                         Published(page, status, [], listed[:10] + [_item(0)],
-                                                   []))] == ["incident_created 0#resolved-20260101T020000Z"]
+    short = Published(page, status, [], listed[:10], [])
+    grown = Published(page, status, [], [*listed[:10], _item(0)], [])
+    assert [e.label for e in differences(short, grown)] == [
+        "incident_created 0#resolved-20260101T020000Z"]
+
+
+def test_init_workflow_notifies_after_a_deploy(tmp_path: Path) -> None:
+    target = tmp_path / "status"
+    assert run_cli("init", str(target)).exit_code == 0
+    workflow = yaml.safe_load((target / ".github/workflows/statuspage.yml").read_text())
+    steps = workflow["jobs"]["publish"]["steps"]
+    runs = [step.get("run", step.get("uses", "")) for step in steps]
+    save = runs.index("statuspage notify --save-previous previous-site")
+    deploy = next(n for n, step in enumerate(steps) if step.get("id") == "deploy")
+    tell = runs.index("statuspage notify --previous previous-site")
+    assert save < runs.index("statuspage build") < deploy < tell
+    assert steps[save]["continue-on-error"] is True
+    assert steps[tell]["if"] == "steps.previous.outcome == 'success'"
+    assert all(value.startswith("${{ secrets.") for value in steps[tell]["env"].values())
+    # The starter's example destinations, uncommented, are valid settings.
+    config = target / "statuspage.yaml"
+    text = config.read_text()
+    example = text[text.index("# notify:"):]
+    config.write_text(text.replace(example, "\n".join(
+        line.removeprefix("# ") for line in example.splitlines()) + "\n"))
+    check = run_cli("check", "--config", str(config), "--now", "2026-11-24 12:00")
+    assert check.exit_code == 0, check.output
+    schema = json.loads((REPO_ROOT / "schemas/statuspage.schema.json").read_text())
+    settings = yaml.safe_load(config.read_text())
+    settings["components"] = [{**c, "since": str(c["since"])} if "since" in c else c
+                              for c in settings["components"]]
+    jsonschema.validate(settings, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**settings, "notify": [{"type": "slack"}]}, schema)

@@ -7,6 +7,7 @@ build leaves out (drafts, `internal:` notes, unpublished postmortems) can reach 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -55,9 +56,13 @@ def fetch_documents(url: str, timeout: float = 20.0) -> dict[str, bytes]:
     answers 404 (the site is not deployed yet), Unreadable on any other failure."""
     base = url if url.endswith("/") else url + "/"
     found: dict[str, bytes] = {}
+    # A cache in front of the site (GitHub Pages keeps pages for minutes) could hand back an
+    # older state, whose events were told already: ask past it.
+    fresh = f"?fresh={time.time_ns()}"
     for name in DOCUMENTS:
-        request = urllib.request.Request(f"{base}api/v2/{name}",
-                                         headers={"User-Agent": "statuspage-notify"})
+        request = urllib.request.Request(f"{base}api/v2/{name}{fresh}", headers={
+            "User-Agent": "statuspage-notify", "Cache-Control": "no-cache",
+            "Pragma": "no-cache"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
                 found[name] = answer.read()
