@@ -93,7 +93,8 @@ class Words:
         else:
             status_text = self.label(status_value)
             body = str(event.update.get("body", "")) if event.update else ""
-        facts.insert(0, (_("When"), self.formats.moment(event.at)))
+        if event.kind is not Kind.MAINTENANCE_SCHEDULED:  # (its window says when)
+            facts.insert(0, (_("When"), self.formats.moment(event.at)))
         names = [str(c.get("name", "")) for c in item.get("components", [])]
         if names:
             facts.append((_("Components"), ", ".join(names)))
