@@ -258,14 +258,14 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
     from .notify.run import notify as notify_site
     from .notify.run import save_previous
     config, problems = _config(config_path, err=True)
-    if any(p.is_error for p in problems) or problems:
+    if problems:
         _print_problems(problems, err=True)
     previous = previous or config.url
     if save_to is not None:
         sys.exit(save_previous(previous, Path(save_to), click.echo, timeout))
     out = Path(out_text) if out_text else config.root / "site"
     sys.exit(notify_site(config, previous, out, os.environ, click.echo, dry_run,
-                         Policy(timeout=timeout)))
+                         Policy(timeout=timeout), datetime.now(UTC)))
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

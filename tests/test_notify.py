@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -270,6 +272,9 @@ def test_notify_between_two_builds_delivers_each_notice_once(
         assert kinds == ["text/plain", "text/html"]
         assert mail_message["Message-ID"]
     assert len({m["Message-ID"] for m in messages}) == 7
+    # Dated when sent (as a mail server expects), not when the event happened.
+    sent = [parsedate_to_datetime(m["Date"]) for m in messages]
+    assert all(abs((moment - datetime.now(UTC)).total_seconds()) < 600 for moment in sent)
 
     everything = [result.output] + [r.body.decode() + json.dumps(r.headers)
                                     for r in http.requests] + [m.as_string() for m in messages]

@@ -8,6 +8,7 @@ threads hold together across runs without remembering anything.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
@@ -37,14 +38,15 @@ def message_id(event: Event, host: str) -> str:
     return f"<{event.kind.value.replace('_', '-')}.{key}@{host}>"
 
 
-def message(notice: Notice, event: Event, sender: str, to: tuple[str, ...]) -> EmailMessage:
-    """Return the e-mail telling `event` to `to`."""
+def message(notice: Notice, event: Event, sender: str, to: tuple[str, ...],
+            sent: datetime | None = None) -> EmailMessage:
+    """Return the e-mail telling `event` to `to`, dated `sent` (default: the event's time)."""
     host = urlsplit(str(event.page.get("url", ""))).hostname or "statuspage.invalid"
     mail = EmailMessage()
     mail["Subject"] = _one_line(f"[{notice.site}] {notice.headline}")
     mail["From"] = sender
     mail["To"] = ", ".join(to)
-    mail["Date"] = format_datetime(event.at)
+    mail["Date"] = format_datetime(sent or event.at)
     mail["Message-ID"] = message_id(event, host)
     root = thread_id(event, host)
     if root is not None and event.kind not in _STARTS:

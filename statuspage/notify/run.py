@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
@@ -99,9 +100,11 @@ def matches(destination: Destination, event: Event) -> bool:
 
 
 def notify(config: SiteConfig, previous: str, out: Path, environ: Mapping[str, str],
-           echo: Echo, dry_run: bool = False, policy: Policy = DEFAULT_POLICY) -> int:
+           echo: Echo, dry_run: bool = False, policy: Policy = DEFAULT_POLICY,
+           now: datetime | None = None) -> int:
     """Tell every destination of `config` what changed from the site at `previous` (a folder
-    or an address) to the one built in `out`; return the exit status (1 if anything failed)."""
+    or an address) to the one built in `out`; return the exit status (1 if anything failed).
+    E-mails are dated `now` (by default, the time of the event each tells)."""
     try:
         new = read_published(str(out), policy.timeout)
     except (Absent, Unreadable) as exc:
@@ -116,11 +119,12 @@ def notify(config: SiteConfig, previous: str, out: Path, environ: Mapping[str, s
     except Unreadable as exc:
         echo(f"error: the previous site: {exc}; no notices were sent")
         return 1
-    return tell(config, old, new, environ, echo, dry_run, policy)
+    return tell(config, old, new, environ, echo, dry_run, policy, now)
 
 
 def tell(config: SiteConfig, old: Published, new: Published, environ: Mapping[str, str],
-         echo: Echo, dry_run: bool = False, policy: Policy = DEFAULT_POLICY) -> int:
+         echo: Echo, dry_run: bool = False, policy: Policy = DEFAULT_POLICY,
+         now: datetime | None = None) -> int:
     """Deliver (or, dry, print) the events between two published states; return the exit
     status."""
     events = differences(old, new)
@@ -139,9 +143,9 @@ def tell(config: SiteConfig, old: Published, new: Published, environ: Mapping[st
         chosen = [e for e in events if matches(destination, e)]
         secrets = found[destination.name]
         if dry_run:
-            _print(destination, chosen, words, secrets, say)
+            _print(destination, chosen, words, secrets, say, now)
             continue
-        jobs.append(_job(destination, chosen, words, secrets, policy))
+        jobs.append(_job(destination, chosen, words, secrets, policy, now))
     if dry_run:
         say("dry run: nothing was sent")
         return 0
@@ -169,7 +173,7 @@ def _body(destination: Destination, event: Event, words: Words) -> bytes:
 
 
 def _job(destination: Destination, events: list[Event], words: Words, secrets: Secrets,
-         policy: Policy) -> Job:
+         policy: Policy, now: datetime | None) -> Job:
     if secrets.missing:
         reason = (f"environment variable {', '.join(secrets.missing)} is not set")
 
@@ -181,7 +185,7 @@ def _job(destination: Destination, events: list[Event], words: Words, secrets: S
         assert destination.smtp is not None
         mailer = Mailer(destination.smtp, secrets.user, secrets.password, policy.timeout)
         sends = [(e.label, partial(mailer.send, message(words.notice(e), e, destination.sender,
-                                                         destination.to))) for e in events]
+                                                         destination.to, now))) for e in events]
         return Job(destination.name, sends, mailer.close)
     assert secrets.url is not None
     sends = []
@@ -193,7 +197,7 @@ def _job(destination: Destination, events: list[Event], words: Words, secrets: S
 
 
 def _print(destination: Destination, events: list[Event], words: Words, secrets: Secrets,
-           say: Echo) -> None:
+           say: Echo, now: datetime | None) -> None:
     """Print what `destination` would be sent (never its address or credentials)."""
     if secrets.missing:
         say(f"{destination.name}: environment variable {', '.join(secrets.missing)} is not "
@@ -202,7 +206,7 @@ def _print(destination: Destination, events: list[Event], words: Words, secrets:
         say(f"--- {destination.name}  {event.label}")
         if destination.type == "email":
             say(_readable(message(words.notice(event), event, destination.sender,
-                                  destination.to)))
+                                  destination.to, now)))
             continue
         if destination.type == "webhook" and destination.secret_env:
             say(f"{SIGNATURE_HEADER}: sha256=<HMAC of the body with ${destination.secret_env}>")
