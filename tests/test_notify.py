@@ -57,6 +57,9 @@ EXPECTED = [
 ]
 API_ONLY = [EXPECTED[2], EXPECTED[5], EXPECTED[6]]
 
+# Logins in plain text are on purpose here: the server is on 127.0.0.1, for this test only.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 
 def write_before(repo: Repo) -> None:
     repo.incident("2026-11-20-api-errors.md", """\

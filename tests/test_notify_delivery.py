@@ -25,6 +25,9 @@ from statuspage.read.config import load_config
 
 FAST = Policy(timeout=0.5, tries=3, backoff=0.05)
 
+# Logins in plain text are on purpose here: the server is on 127.0.0.1, for this test only.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 
 @pytest.fixture
 def sites(repo: Repo, tmp_path: Path) -> tuple[Repo, Path, Path]:
