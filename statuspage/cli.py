@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import shlex
 import signal
 import sys
 import time
@@ -114,16 +115,28 @@ def check(config_path: str, now_text: str | None, strict: bool, output: str) -> 
 
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--install", "requirement", metavar="REQUIREMENT",
+              help="What CI installs statuspage from, written to requirements.txt, such as "
+                   "'statuspage-static @ git+https://github.com/OWNER/REPO@COMMIT' "
+                   "(default: the git URL this statuspage was installed from, if any).")
+def init(directory: Path, requirement: str | None) -> None:
     """Scaffold a status repository: settings, an example, .gitignore and a CI workflow."""
     from . import scaffold
+    requirement = requirement or scaffold.install_source()
     try:
-        made = scaffold.init(directory)
+        made = scaffold.init(directory, requirement)
     except scaffold.ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     for path in made:
         click.echo(f"created {path}")
-    click.echo("next: edit statuspage.yaml, then run 'statuspage check' and 'statuspage build'")
+    if requirement is None:
+        click.echo(f"warning: {directory / 'requirements.txt'}: statuspage is on no package "
+                   "index, so say there where CI installs it from (a git URL pinned to a commit)"
+                   " before the workflow first runs; it fails until you do")
+    steps = ["edit statuspage.yaml", "run 'statuspage check' and 'statuspage build'"]
+    if directory.resolve() != Path.cwd().resolve():
+        steps.insert(0, f"cd {shlex.quote(str(directory))}")
+    click.echo(f"next: {', then '.join(steps)}")
 
 
 @main.group()

@@ -14,7 +14,6 @@ from datetime import datetime
 from importlib import metadata, resources
 from pathlib import Path
 
-from . import __version__
 from .check.markdown import MarkdownRenderer
 from .check.parse import POSTMORTEM_SUFFIX, SLUG, parse_document
 from .check.rules import assemble
@@ -219,9 +218,14 @@ def _insert_at(config: SiteConfig, path: Path, raw: bytes) -> int | None:
     return sum(len(line) + 1 for line in raw.split(b"\n")[: updates[0].line - 1])
 
 
-def install_source() -> str:
-    """Return the pip requirement for the statuspage that is running: the git URL and commit
-    it was installed from (PEP 610), else the published distribution at this version."""
+PLACEHOLDER = ("SET-ME: statuspage is on no package index, so replace this line with the pip "
+               "requirement to install it from (see the lines above)")
+
+
+def install_source() -> str | None:
+    """Return the pip requirement for the statuspage that is running when a fresh machine can
+    install it the same way: the git URL and commit it was installed from (PEP 610); else
+    None (a local folder or an editable checkout is not on the runner)."""
     try:
         direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
                             or "{}")
@@ -230,18 +234,26 @@ def install_source() -> str:
     vcs = direct.get("vcs_info") or {}
     if vcs.get("vcs") == "git" and direct.get("url", "").startswith(("https://", "ssh://")):
         return f"{DISTRIBUTION} @ git+{direct['url']}@{vcs.get('commit_id', 'main')}"
-    return f"{DISTRIBUTION}=={__version__}"
+    return None
 
 
-def init(target: Path) -> list[Path]:
-    """Write a ready status repository into `target`; refuse to overwrite anything."""
+def requirements(requirement: str | None) -> str:
+    """Return requirements.txt for the CI workflow: `requirement`, or a line pip refuses
+    with words saying what to put there (so the first run fails plainly, naming the file)."""
+    return (
+        "# The statuspage your CI installs (read by .github/workflows/statuspage.yml).\n"
+        "# statuspage is not published on a package index: install it from its git\n"
+        "# repository, pinned to a commit or tag, such as\n"
+        f"#   {DISTRIBUTION} @ git+https://github.com/OWNER/REPO@COMMIT\n"
+        f"{requirement or PLACEHOLDER}\n")
+
+
+def init(target: Path, requirement: str | None = None) -> list[Path]:
+    """Write a ready status repository into `target`; refuse to overwrite anything.
+    `requirement` is what CI installs statuspage from (see `requirements`)."""
     source = resources.files("statuspage") / "starter"
-    requirement = (
-        "# The statuspage your CI installs (this file is read by .github/workflows/).\n"
-        "# Pin it, and change it if you install statuspage from somewhere else, such as\n"
-        "#   statuspage-static @ git+https://github.com/OWNER/REPO@COMMIT\n"
-        f"{install_source()}\n")
-    made: list[tuple[Path, bytes]] = [(target / "requirements.txt", requirement.encode())]
+    text = requirements(requirement)
+    made: list[tuple[Path, bytes]] = [(target / "requirements.txt", text.encode())]
     for name in ("statuspage.yaml", "gitignore", "incidents/example.md",
                  "github/workflows/statuspage.yml"):
         data = (source / name).read_bytes()

@@ -224,7 +224,7 @@ def test_a_page_that_goes_away_while_waiting_is_no_error(  # type: ignore[no-unt
     import socket
     import struct
 
-    server, builder, source = served
+    server, _builder, source = served
     host, port = server.address
     seen = server.live.version
     for n in range(3):
@@ -235,7 +235,7 @@ def test_a_page_that_goes_away_while_waiting_is_no_error(  # type: ignore[no-unt
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.close()
         (source / f"n{n}.md").write_text("x")
-        wait_for(lambda: server.live.version > seen)
+        wait_for(lambda before=seen: server.live.version > before)
         seen = server.live.version
         time.sleep(0.2)  # the waiting handler writes its answer to the closed socket
     assert get(server)[0] == 200
