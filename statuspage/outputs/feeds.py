@@ -45,8 +45,11 @@ class Entry:
 
 
 Chosen = tuple[datetime, Incident | Maintenance, Seen | tuple[datetime, datetime]]
-"""An item of a history feed: when it was last updated, the item, and how an incident reads
-now or when a maintenance was announced and last changed."""
+"""An item of a history feed: when it happened (an incident's start, a maintenance window's),
+the item, and how an incident reads now or when a maintenance was announced and last
+changed. History feeds list items newest first by when they happened, as the history page
+does: times written in the files, not commit times (a history written after the fact is
+committed long after it happened)."""
 Event = tuple[Incident | Maintenance, Update | Postmortem]
 """An entry of the updates feed: an update, or a postmortem's publication."""
 
@@ -59,7 +62,7 @@ def outputs(facts: Facts) -> Iterator[Output]:
     maintenances: list[Chosen] = []
     for item in facts.site.maintenances:
         times = announced(item, facts.revisions.get(item.slug), facts.now)
-        maintenances.append((times[1], item, times))
+        maintenances.append((item.window()[0], item, times))
     feeds: list[tuple[str | None, str, str]] = [
         (None, "", _("%(title)s: incident history") % {"title": config.title})]
     feeds += [(c.id, f"components/{c.id}/", f"{config.title}: {c.name}")
@@ -79,9 +82,8 @@ def outputs(facts: Facts) -> Iterator[Output]:
 
 def _newest(facts: Facts) -> dict[str | None, list[Chosen]]:
     """Return the newest RECENT incidents of the site (under None) and of each component,
-    with their update times, newest first."""
-    ranked: list[Chosen] = [(_incident_updated(i, facts.seen[i.slug]), i, facts.seen[i.slug])
-                            for i in facts.site.incidents]
+    with their start times, newest first."""
+    ranked: list[Chosen] = [(i.started, i, facts.seen[i.slug]) for i in facts.site.incidents]
     ranked.sort(key=lambda chosen: (chosen[0], chosen[1].slug), reverse=True)
     newest: dict[str | None, list[Chosen]] = {None: ranked[:RECENT]}
     for chosen in ranked:
