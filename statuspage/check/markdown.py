@@ -12,6 +12,8 @@ from typing import Any
 
 import nh3
 
+from .valid import attribute, mend
+
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
     "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
@@ -37,8 +39,9 @@ _SPLIT = f"<p>{_SEPARATOR}</p>"
 
 
 def sanitise(html: str) -> str:
-    """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed."""
-    return _cleaner().clean(html)
+    """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed, and still
+    valid HTML."""
+    return mend(_cleaner().clean(html))
 
 
 def _cleaner() -> nh3.Cleaner:
@@ -49,6 +52,7 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes=_SCHEMES,
         link_rel="nofollow noopener noreferrer",
         filter_style_properties={"text-align"},
+        attribute_filter=attribute,
         strip_comments=True,
     )
 
@@ -113,7 +117,7 @@ class MarkdownRenderer:
     def _clean(self, rendered: str) -> str:
         """Return rendered Markdown sanitised, without the blank space around it (which would
         otherwise end up inside a tag the sanitiser closes)."""
-        return str(self._sanitiser.clean(rendered.strip())).strip()
+        return mend(str(self._sanitiser.clean(rendered.strip())).strip())
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
@@ -136,7 +140,7 @@ class MarkdownRenderer:
             # is one put there, at the top level (one that a fence swallows changes the
             # count, above). So one pass of the sanitiser over them all gives what one pass
             # each would.
-            cleaned = str(self._sanitiser.clean(rendered)).split(_SPLIT)
+            cleaned = mend(str(self._sanitiser.clean(rendered))).split(_SPLIT)
             if len(cleaned) == len(texts):
                 return [part.strip() for part in cleaned]
         return [self._clean(part) for part in parts]
