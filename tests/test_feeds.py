@@ -160,8 +160,11 @@ def test_updates_feed_has_one_entry_per_update_and_postmortem(example_site: Path
     assert [e.link for e in postmortems] == [
         f"{URL}incidents/2026-10-14-chat-api-outage/#postmortem"]
     assert postmortems[0].title == "Postmortem: Chat API and Streaming unavailable"
-    seen = sorted(f"{e.link}@{datetime.fromisoformat(e.updated).astimezone(UTC).isoformat()}"
+    # Each entry links to its update's anchor on the page.
+    seen = sorted(f"{e.link.partition('#')[0]}@"
+                  f"{datetime.fromisoformat(e.updated).astimezone(UTC).isoformat()}"
                   for e in feed.entries if e not in postmortems)
+    assert all(e.link.partition("#")[2] == e.id.partition("#")[2] for e in feed.entries)
     assert seen == sorted(updates)
 
 

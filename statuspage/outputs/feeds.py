@@ -192,8 +192,7 @@ def _event_id(owner: Incident | Maintenance, what: Update | Postmortem) -> str:
     """Return the id of an update's or postmortem's entry after the site address."""
     if isinstance(what, Postmortem):
         return f"{_link_id(owner)}#postmortem"
-    stamp = what.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{_link_id(owner)}#{what.status}-{stamp}"
+    return f"{_link_id(owner)}#{what.anchor}"
 
 
 def _published(postmortem: Postmortem) -> datetime:
@@ -215,8 +214,9 @@ def _updates_feed(config: SiteConfig, language: Language, events: Sequence[Event
                                  f"{link}#postmortem", _published(what), _published(what),
                                  what.html, "postmortem"))
         else:
-            label = _(LABELS[what.status])
-            entries.append(Entry(entry_id, f"{label}: {title}", link, what.at, what.at,
+            label, colon = _(LABELS[what.status]), _(": ")
+            entries.append(Entry(entry_id, f"{label}{colon}{title}", f"{link}#{what.anchor}",
+                                 what.at, what.at,
                                  _update_html(what, config, language), what.status))
     return _feed(config, _("%(title)s: every update") % {"title": config.title}, "updates.atom",
                  config.url, entries, now)
