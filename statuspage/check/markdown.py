@@ -41,10 +41,13 @@ _SPLIT = f"<p>{_SEPARATOR}</p>"
 def sanitise(html: str) -> str:
     """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed, and still
     valid HTML."""
-    return mend(_cleaner().clean(html))
+    return mend(_cleaner(raw=True).clean(html))
 
 
-def _cleaner() -> nh3.Cleaner:
+def _cleaner(raw: bool) -> nh3.Cleaner:
+    """Return the sanitiser; for `raw` HTML (written by hand, not made by cmark from Markdown,
+    whose attribute values are always valid) it also checks each attribute's value, which
+    costs a call into Python for every attribute."""
     return nh3.Cleaner(
         tags=_TAGS,
         clean_content_tags={"script", "style"},
@@ -52,7 +55,7 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes=_SCHEMES,
         link_rel="nofollow noopener noreferrer",
         filter_style_properties={"text-align"},
-        attribute_filter=attribute,
+        attribute_filter=attribute if raw else None,
         strip_comments=True,
     )
 
@@ -112,12 +115,15 @@ class MarkdownRenderer:
 
     def __init__(self) -> None:
         self._to_html = _cmark()
-        self._sanitiser = _cleaner()
+        self._sanitiser = _cleaner(raw=False)
+        self._strict = _cleaner(raw=True)
 
-    def _clean(self, rendered: str) -> str:
+    def _clean(self, rendered: str, raw: bool = True) -> str:
         """Return rendered Markdown sanitised, without the blank space around it (which would
-        otherwise end up inside a tag the sanitiser closes)."""
-        return mend(str(self._sanitiser.clean(rendered.strip())).strip())
+        otherwise end up inside a tag the sanitiser closes); `raw` when its text has '<' (it
+        may hold HTML written by hand)."""
+        cleaner = self._strict if raw else self._sanitiser
+        return mend(str(cleaner.clean(rendered.strip())).strip())
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
@@ -143,7 +149,7 @@ class MarkdownRenderer:
             cleaned = mend(str(self._sanitiser.clean(rendered))).split(_SPLIT)
             if len(cleaned) == len(texts):
                 return [part.strip() for part in cleaned]
-        return [self._clean(part) for part in parts]
+        return [self._clean(part, "<" in text) for part, text in zip(parts, texts, strict=True)]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).
@@ -153,7 +159,8 @@ class MarkdownRenderer:
         """
         if not text.strip():
             return ""
-        return self._clean(_anchor_headings(self._to_html(text), 1 if nested else 0))
+        return self._clean(_anchor_headings(self._to_html(text), 1 if nested else 0),
+                           "<" in text)
 
 
 def plain_text(fragment: str) -> str:
