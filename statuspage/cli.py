@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import shlex
 import signal
 import sys
 import time
@@ -19,6 +20,7 @@ from . import __version__
 from .build import build as build_site
 from .build import load_site
 from .errors import BuildFailed, Problem, sort_problems, summary
+from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, MaintenanceStatus
 from .read.config import SiteConfig, load_config
 from .times import TimeError, parse_timestamp
 
@@ -58,10 +60,13 @@ def common(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _config(config_path: str, err: bool) -> tuple[SiteConfig, list[Problem]]:
+def _config(config_path: str, err: bool,
+            failed: str | None = None) -> tuple[SiteConfig, list[Problem]]:
     config, problems = load_config(Path(config_path), config_path)
     if config is None:
         _print_problems(problems, err)
+        if failed:
+            click.echo(failed, err=err)
         sys.exit(1)
     return config, problems
 
@@ -75,10 +80,28 @@ def _now(value: str | None, config: SiteConfig, option: str = "--now") -> dateti
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
-_NOW_HELP = "Build as if it were this time (naive times are in the site time zone)."
+_TIME_FORMAT = "'YYYY-MM-DD HH:MM[:SS] [+HH:MM]', in the site time zone without an offset"
+_NOW_HELP = f"Build as if it were this time: {_TIME_FORMAT}."
+_INCIDENT_STATUSES = ", ".join(s.value for s in IncidentStatus)
+_MAINTENANCE_STATUSES = ", ".join(s.value for s in MaintenanceStatus)
+_COMPONENT_STATUSES = ", ".join(s.value for s in INCIDENT_COMPONENT_STATUSES)
 
 
-@click.group()
+def _written_now(value: str | None, config: SiteConfig, option: str = "--now") -> datetime:
+    """Return the time `new` and `update` write: the clock to the minute, or `value`, which
+    may not be later than the clock (check would then reject what was written)."""
+    clock = datetime.now(UTC).replace(microsecond=0)
+    if value is None:
+        return clock.replace(second=0)
+    moment = _now(value, config, option)
+    if moment > clock:
+        shown = clock.astimezone(moment.tzinfo)
+        raise click.BadParameter(f"'{value}' is in the future (now is {shown:%Y-%m-%d %H:%M}); "
+                                 "'statuspage check' would reject it", param_hint=option)
+    return moment
+
+
+@click.group(context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="statuspage")
 def main() -> None:
     """Static public status pages from incidents kept in git."""
@@ -91,7 +114,7 @@ def _github(problems: Iterable[Problem]) -> None:
         click.echo(f"::{problem.level.value} file={problem.location.path}{line}::{message}")
 
 
-@main.command()
+@main.command(short_help="Validate the settings and every file; exit 1 on any error.")
 @click.option("--now", "now_text", metavar="TIME", help=_NOW_HELP)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "output", type=click.Choice(["text", "github"]), default="text",
@@ -112,23 +135,35 @@ def check(config_path: str, now_text: str | None, strict: bool, output: str) -> 
     sys.exit(1 if failed or config is None else 0)
 
 
-@main.command()
+@main.command(short_help="Start a status repository: settings, example, CI workflow.")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--install", "requirement", metavar="REQUIREMENT",
+              help="What CI installs statuspage from, written to requirements.txt, such as "
+                   "'statuspage-static @ git+https://github.com/OWNER/REPO@COMMIT' "
+                   "(default: the git URL this statuspage was installed from, if any).")
+def init(directory: Path, requirement: str | None) -> None:
     """Scaffold a status repository: settings, an example, .gitignore and a CI workflow."""
     from . import scaffold
+    requirement = requirement or scaffold.install_source()
     try:
-        made = scaffold.init(directory)
+        made = scaffold.init(directory, requirement)
     except scaffold.ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     for path in made:
         click.echo(f"created {path}")
-    click.echo("next: edit statuspage.yaml, then run 'statuspage check' and 'statuspage build'")
+    if requirement is None:
+        click.echo(f"warning: {directory / 'requirements.txt'}: statuspage is on no package "
+                   "index, so say there where CI installs it from (a git URL pinned to a commit)"
+                   " before the workflow first runs; it fails until you do")
+    steps = ["edit statuspage.yaml", "run 'statuspage check' and 'statuspage build'"]
+    if directory.resolve() != Path.cwd().resolve():
+        steps.insert(0, f"cd {shlex.quote(str(directory))}")
+    click.echo(f"next: {', then '.join(steps)}")
 
 
 @main.group()
 def new() -> None:
-    """Start a new incident or maintenance file."""
+    """Start a new incident, maintenance or postmortem file."""
 
 
 def _run(config: SiteConfig, action: Callable[[], Path]) -> None:
@@ -137,9 +172,9 @@ def _run(config: SiteConfig, action: Callable[[], Path]) -> None:
     try:
         path = action()
     except ScaffoldError as exc:
-        text = str(exc)
         # Problems from the file check already read 'path:line: error: ...'.
-        click.echo(text if ": error: " in text else f"error: {text}", err=True)
+        for line in str(exc).split("\n"):
+            click.echo(line if ": error: " in line else f"error: {line}", err=True)
         sys.exit(1)
     click.echo(config.shown(path))
 
@@ -155,33 +190,44 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
     return pairs
 
 
-_BACKFILL = "Write as if it were this time (for backfilling; default: now)."
+_BACKFILL = (f"Write as if it were this time, for backfilling: {_TIME_FORMAT} (default: now, "
+             "to the minute).")
 
 
-@new.command("incident")
+@new.command("incident", short_help="Write a new incident file.")
 @click.argument("title")
-@click.option("--severity", required=True, help="A severity key, such as P1.")
+@click.option("--severity", required=True,
+              help="A severity key of statuspage.yaml (P0, P1, P2 or P3 unless it says others).")
 @click.option("--component", "components", multiple=True, metavar="ID=STATUS",
-              help="An affected component and its status; repeat for more.")
+              help=f"An affected component and its status ({_COMPONENT_STATUSES}); repeat "
+                   "for more.")
 @click.option("-m", "--message", help="Text of the first update.")
 @click.option("--slug", help="File name after the date (default: from the title).")
+@click.option("--started", "started_text", metavar="TIME",
+              help="When impact began, if before this first update (default: the update's "
+                   "time).")
 @click.option("--now", "now_text", metavar="TIME", help=_BACKFILL)
 @common
 def new_incident(config_path: str, title: str, severity: str, components: tuple[str, ...],
-                 message: str | None, slug: str | None, now_text: str | None) -> None:
-    """Write incidents/YYYY-MM-DD-SLUG.md with a first update; print its path."""
+                 message: str | None, slug: str | None, started_text: str | None,
+                 now_text: str | None) -> None:
+    """Write incidents/YYYY-MM-DD-SLUG.md with a first 'investigating' update; print its
+    path."""
     from . import scaffold
     config, _problems = _config(config_path, err=True)
     pairs = _pairs(components)
-    _run(config, lambda: scaffold.new_incident(config, title, severity, pairs, message,
-                                       _now(now_text, config), slug))
+    now = _written_now(now_text, config)
+    started = None if started_text is None else _written_now(started_text, config, "--started")
+    _run(config, lambda: scaffold.new_incident(config, title, severity, pairs, message, now,
+                                               slug, started))
 
 
-@new.command("maintenance")
+@new.command("maintenance", short_help="Write a new maintenance file.")
 @click.argument("title")
 @click.option("--component", "components", multiple=True, metavar="ID",
               help="A component under maintenance; repeat for more.")
-@click.option("--start", required=True, metavar="TIME", help="When the window opens.")
+@click.option("--start", required=True, metavar="TIME",
+              help=f"When the window opens: {_TIME_FORMAT}.")
 @click.option("--end", required=True, metavar="TIME", help="When the window closes.")
 @click.option("-m", "--message", help="What will happen and what customers should expect.")
 @click.option("--slug", help="File name after the date (default: from the title).")
@@ -194,23 +240,49 @@ def new_maintenance(config_path: str, title: str, components: tuple[str, ...], s
     from . import scaffold
     config, _problems = _config(config_path, err=True)
     begin, finish = _now(start, config, "--start"), _now(end, config, "--end")
+    now = _written_now(now_text, config)
     _run(config, lambda: scaffold.new_maintenance(config, title, list(components), begin, finish,
-                                          message, _now(now_text, config), slug))
+                                          message, now, slug))
 
 
-@main.command()
+@new.command("postmortem", short_help="Write a postmortem for an incident.")
+@click.argument("slug")
+@click.option("--author", "authors", multiple=True, metavar="NAME",
+              help="An author's name; repeat for more.")
+@common
+def new_postmortem(config_path: str, slug: str, authors: tuple[str, ...]) -> None:
+    """Write SLUG.postmortem.md beside the incident (its slug, with or without the date, or a
+    unique prefix of it), unpublished, with sections to fill in; print its path."""
+    from . import scaffold
+    config, _problems = _config(config_path, err=True)
+    now = _written_now(None, config)
+    _run(config, lambda: scaffold.new_postmortem(config, slug, list(authors), now))
+
+
+_UPDATE_HELP = f"""Add a timestamped update to an incident or maintenance.
+
+SLUG is its file name, with or without the date, or a unique prefix of it. STATUS is one of
+{_INCIDENT_STATUSES} for an incident ('resolve' resolves), or {_MAINTENANCE_STATUSES}
+for a maintenance ('done' completes), or a unique prefix of one."""
+
+
+@main.command(short_help="Add an update to an incident or maintenance.", help=_UPDATE_HELP)
 @click.argument("slug")
 @click.argument("status")
 @click.option("-m", "--message", help="Text of the update.")
+@click.option("--component", "components", multiple=True, metavar="ID=STATUS",
+              help=f"A component's status from this update on ({_COMPONENT_STATUSES}); "
+                   "repeat for more.")
 @click.option("--now", "now_text", metavar="TIME", help=_BACKFILL)
 @common
 def update(config_path: str, slug: str, status: str, message: str | None,
-           now_text: str | None) -> None:
-    """Add a timestamped update to an incident or maintenance (a unique prefix of its slug
-    is enough; 'resolve' resolves)."""
+           components: tuple[str, ...], now_text: str | None) -> None:
+    """Add a timestamped update to an incident or maintenance (see _UPDATE_HELP)."""
     from . import scaffold
     config, _problems = _config(config_path, err=True)
-    _run(config, lambda: scaffold.add_update(config, slug, status, message, _now(now_text, config)))
+    pairs = _pairs(components)
+    now = _written_now(now_text, config)
+    _run(config, lambda: scaffold.add_update(config, slug, status, message, now, pairs))
 
 
 @main.command()
@@ -220,7 +292,9 @@ def update(config_path: str, slug: str, status: str, message: str | None,
 @common
 def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     """Render the site; a failed build leaves the previous one untouched."""
-    config, problems = _config(config_path, err=True)
+    kept = Path(out_text) if out_text else Path(config_path).parent / "site"
+    config, problems = _config(config_path, err=True,
+                               failed=f"build failed: {kept} was not changed")
     out = Path(out_text) if out_text else config.root / "site"
     started = time.perf_counter()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 
@@ -102,6 +102,12 @@ class Update:
     at: datetime
     html: str
     line: int
+
+    @property
+    def anchor(self) -> str:
+        """Return the id of the update on its page, which feeds link to:
+        '<status>-<UTC time>', such as 'identified-20261124T033000Z'."""
+        return f"{self.status}-{self.at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import contextlib
 import html
 import http.server
 import multiprocessing
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -229,6 +230,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a tab closed or moved on while it waited for a reload)
+        is normal; anything else is reported as the standard library does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class Server:
     """An HTTP server for the live site, with a file watcher that rebuilds it."""
 
@@ -248,8 +260,7 @@ class Server:
         self._watched: set[Path] = set()
         self._watcher = _Watcher(self.rebuilder, ignored, self._appeared)
         handler = partial(_Handler, live=self.live)
-        self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer((host, port), handler)
         self.observer = Observer()
         self._thread: threading.Thread | None = None
 

@@ -94,9 +94,10 @@ def test_every_feed_is_newest_first_with_aware_dates(example_site: Path) -> None
             published = [datetime.fromisoformat(e.findtext(f"{ATOM}published") or "")
                           for e in raw.iter(f"{ATOM}entry")]
             feed_updated = datetime.fromisoformat(raw.findtext(f"{ATOM}updated") or "")
-            assert feed_updated == stamps[0]
+            assert feed_updated == max(stamps)
             assert all(p <= u for p, u in zip(published, stamps, strict=True))
-            assert stamps == sorted(stamps, reverse=True), path
+            if path.name == "updates.atom":  # (history feeds: see test_history_feeds_order)
+                assert stamps == sorted(stamps, reverse=True), path
         else:
             stamps = [parsedate_to_datetime(e.published) for e in feed.entries]
             atom = parse(path.with_suffix(".atom"))
@@ -159,8 +160,11 @@ def test_updates_feed_has_one_entry_per_update_and_postmortem(example_site: Path
     assert [e.link for e in postmortems] == [
         f"{URL}incidents/2026-10-14-chat-api-outage/#postmortem"]
     assert postmortems[0].title == "Postmortem: Chat API and Streaming unavailable"
-    seen = sorted(f"{e.link}@{datetime.fromisoformat(e.updated).astimezone(UTC).isoformat()}"
+    # Each entry links to its update's anchor on the page.
+    seen = sorted(f"{e.link.partition('#')[0]}@"
+                  f"{datetime.fromisoformat(e.updated).astimezone(UTC).isoformat()}"
                   for e in feed.entries if e not in postmortems)
+    assert all(e.link.partition("#")[2] == e.id.partition("#")[2] for e in feed.entries)
     assert seen == sorted(updates)
 
 
@@ -252,7 +256,7 @@ def test_calendar_is_valid_for_icalendar_and_vobject(example_site: Path) -> None
         "maintenance-2026-12-01-db-upgrade@status.acme-ai.example"]
     first = events["maintenance-2026-11-10-database-upgrade@status.acme-ai.example"]
     assert first.decoded("DTSTART") == datetime(2026, 11, 9, 18, 0, tzinfo=UTC)
-    assert first.decoded("DTEND") == datetime(2026, 11, 9, 20, 0, tzinfo=UTC)
+    assert first.decoded("DTEND") == datetime(2026, 11, 9, 19, 40, tzinfo=UTC)  # done early
     assert str(first["SUMMARY"]) == ("Maintenance: Database upgrade for Chat API and Voice "
                                      "Conversations")
     assert str(first["URL"]) == f"{URL}maintenance/2026-11-10-database-upgrade/"
@@ -346,6 +350,46 @@ def test_sequence_grows_when_the_window_moves(repo: Repo) -> None:
     event = _event(repo)
     assert int(event["SEQUENCE"]) == 2
     assert "We upgrade the primary cluster." in str(event["DESCRIPTION"])
+
+
+def test_history_feeds_are_newest_first_by_when_things_happened(repo: Repo) -> None:
+    """A history written after the fact and committed at once: the commit is not when the
+    maintenance happened, so it does not put maintenance above the incidents."""
+    _git(repo, "init", "-q")
+    for day, kind in (("10", "m"), ("15", "i"), ("20", "i"), ("22", "m")):
+        if kind == "m":
+            repo.incident(f"2026-11-{day}-m.md", MAINTENANCE.format(
+                start=f"2026-11-{day} 02:00", end=f"2026-11-{day} 03:00", body="Work."))
+        else:
+            repo.incident(f"2026-11-{day}-i.md", f"---\ntitle: I\nseverity: P2\n"
+                          f"components: {{api: partial_outage}}\n---\n## Resolved — "
+                          f"2026-11-{day} 11:00\nFixed.\n\n## Investigating — "
+                          f"2026-11-{day} 10:00\nLooking.\n")
+    _commit(repo, "history")
+    assert repo.build().exit_code == 0
+    order = ["maintenance/2026-11-22-m/", "incidents/2026-11-20-i/", "incidents/2026-11-15-i/",
+             "maintenance/2026-11-10-m/"]
+    for name in ("history.atom", "history.rss", "components/api/history.atom"):
+        feed = parse(repo.site / name)
+        assert [e.link.removeprefix("https://status.test.example/") for e in feed.entries] \
+            == order, name
+
+
+def test_a_window_that_closed_early_moves_the_event(repo: Repo) -> None:
+    _write_maintenance(repo, body="We upgrade.\n\n## In progress — 2026-12-01 01:50\nStarted."
+                                  "\n\n## Completed — 2026-12-01 03:10\nDone early.")
+    event = _event_at(repo, "2026-12-01 04:00")
+    assert event.decoded("DTSTART") == datetime(2026, 11, 30, 17, 50, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2026, 11, 30, 19, 10, tzinfo=UTC)
+    assert int(event["SEQUENCE"]) == 2
+
+
+def _event_at(repo: Repo, now: str) -> Any:
+    result = repo.build(now)
+    assert result.exit_code == 0, result.output
+    (event,) = icalendar.Calendar.from_ical((repo.site / "maintenance.ics").read_bytes()).walk(
+        "VEVENT")
+    return event
 
 
 def test_sequence_is_zero_outside_git(repo: Repo) -> None:

@@ -216,3 +216,28 @@ def _count_builds(connection: Connection, count: Path) -> None:
         return Outcome(count, [str(os.getpid())])
 
     serve_builds(connection, build, lambda: count.write_text("after the first"))
+
+
+def test_a_page_that_goes_away_while_waiting_is_no_error(  # type: ignore[no-untyped-def]
+        served, capfd: pytest.CaptureFixture[str]) -> None:
+    """A tab closed (or moved on) while it waits for a reload is normal: no traceback."""
+    import socket
+    import struct
+
+    server, _builder, source = served
+    host, port = server.address
+    seen = server.live.version
+    for n in range(3):
+        client = socket.create_connection((host, port), timeout=5)
+        client.sendall(f"GET {WAIT_PATH}?v={seen} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(0.2)  # the request is read and waits
+        # Close with a reset, as a browser tearing down a tab does.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+        (source / f"n{n}.md").write_text("x")
+        wait_for(lambda before=seen: server.live.version > before)
+        seen = server.live.version
+        time.sleep(0.2)  # the waiting handler writes its answer to the closed socket
+    assert get(server)[0] == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Error" not in err, err

@@ -46,7 +46,8 @@ def test_bars_are_told_in_words_with_links(example_site: Path) -> None:
     assert 'title="Nov 20, 2026: 98.16\u00a0%, 26.4 min downtime, 1 incident"' in index
     assert "90-day uptime: <strong>99.90\u00a0%</strong>" in index
     component = (example_site / "components/chat-api/index.html").read_text()
-    strip = re.search(r'<div class="bars[^"]*" aria-hidden="true">(.*?)</div>', component, re.S)
+    strip = re.search(r'<div class="bars[^"]*" aria-hidden="true"[^>]*>(.*?)</div>', component,
+                      re.S)
     assert strip is not None and len(re.findall(r'<i class="d-(?!pad)', strip.group(1))) == 365
     # The grid starts on a Monday: the first day (Nov 25, 2025, a Tuesday) has one pad.
     assert strip.group(1).count('<i class="d-pad">') == 1
@@ -55,7 +56,7 @@ def test_bars_are_told_in_words_with_links(example_site: Path) -> None:
 def test_uptime_page_shows_months_against_target(example_site: Path) -> None:
     page = (example_site / "uptime/index.html").read_text()
     # October: the P0 outage of 92 min against a budget of 44.6 min.
-    assert '<td class="num below">-47.4 min</td>' in page
+    assert '<td class="num below" data-label="Budget left">-47.4 min</td>' in page
     assert '<span class="verdict verdict-missed">Missed</span>' in page
     assert "2026 Q4" in page and "Last 90 days" in page
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -28,14 +33,53 @@ def test_init_makes_a_repository_that_checks_and_builds(tmp_path: Path) -> None:
     assert check.output.strip() == "no problems"
     assert run_cli("build", "--config", config, "--now", NOW).exit_code == 0
     assert "Slow responses from the API" not in (target / "site/index.html").read_text()
-    requirement = (target / "requirements.txt").read_text()
-    assert "statuspage-static" in requirement.splitlines()[-1]
+    assert f"next: cd {target}, then edit statuspage.yaml" in result.output
     workflow = yaml.safe_load((target / ".github/workflows/statuspage.yml").read_text())
     assert workflow[True]["schedule"] == [{"cron": "*/10 * * * *"}]  # YAML 1.1 reads 'on' as True
     assert "statuspage check --format github" in json.dumps(workflow)
     assert "pip install -r requirements.txt" in json.dumps(workflow)
     again = run_cli("init", str(target))
     assert again.exit_code == 1 and "refusing to overwrite" in again.output
+
+
+def _pip_wheel(requirements: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), "-r",
+         str(requirements)], capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_init_requirements_install_or_fail_saying_what_to_put_there(tmp_path: Path) -> None:
+    """statuspage is on no package index: without a source, pip stops at the line that says
+    what to write there; with one (a git URL, as a fresh runner would use), it installs."""
+    plain = tmp_path / "plain"
+    result = run_cli("init", str(plain))
+    assert "requirements.txt: statuspage is on no package index" in result.output
+    refused = _pip_wheel(plain / "requirements.txt", tmp_path / "wheels")
+    assert refused.returncode != 0
+    assert "SET-ME: statuspage is on no package index" in refused.stderr
+    assert "line 5 of" in refused.stderr
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("the project is not a git checkout here")
+    # The project's repository, served over HTTP on loopback as a git host would serve it.
+    served = tmp_path / "served"
+    clone = served / "project.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(REPO_ROOT), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "update-server-info"], check=True)
+    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        port = httpd.server_address[1]
+        given = tmp_path / "given"
+        requirement = f"statuspage-static @ git+http://127.0.0.1:{port}/project.git@{commit}"
+        result = run_cli("init", str(given), "--install", requirement)
+        assert "warning" not in result.output
+        assert (given / "requirements.txt").read_text().splitlines()[-1] == requirement
+        installed = _pip_wheel(given / "requirements.txt", tmp_path / "wheels")
+        httpd.shutdown()
+    assert installed.returncode == 0, installed.stderr
+    assert list((tmp_path / "wheels").glob("statuspage_static-*.whl"))
 
 
 def test_new_incident_writes_a_valid_file_and_never_overwrites(repo: Repo) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import nh3
 
+from .valid import attribute, mend
+
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
     "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
@@ -37,11 +39,15 @@ _SPLIT = f"<p>{_SEPARATOR}</p>"
 
 
 def sanitise(html: str) -> str:
-    """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed."""
-    return _cleaner().clean(html)
+    """Return `html` with scripts, handlers, unsafe URLs and unknown tags removed, and still
+    valid HTML."""
+    return mend(_cleaner(raw=True).clean(html))
 
 
-def _cleaner() -> nh3.Cleaner:
+def _cleaner(raw: bool) -> nh3.Cleaner:
+    """Return the sanitiser; for `raw` HTML (written by hand, not made by cmark from Markdown,
+    whose attribute values are always valid) it also checks each attribute's value, which
+    costs a call into Python for every attribute."""
     return nh3.Cleaner(
         tags=_TAGS,
         clean_content_tags={"script", "style"},
@@ -49,6 +55,7 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes=_SCHEMES,
         link_rel="nofollow noopener noreferrer",
         filter_style_properties={"text-align"},
+        attribute_filter=attribute if raw else None,
         strip_comments=True,
     )
 
@@ -108,12 +115,15 @@ class MarkdownRenderer:
 
     def __init__(self) -> None:
         self._to_html = _cmark()
-        self._sanitiser = _cleaner()
+        self._sanitiser = _cleaner(raw=False)
+        self._strict = _cleaner(raw=True)
 
-    def _clean(self, rendered: str) -> str:
+    def _clean(self, rendered: str, raw: bool = True) -> str:
         """Return rendered Markdown sanitised, without the blank space around it (which would
-        otherwise end up inside a tag the sanitiser closes)."""
-        return str(self._sanitiser.clean(rendered.strip())).strip()
+        otherwise end up inside a tag the sanitiser closes); `raw` when its text has '<' (it
+        may hold HTML written by hand)."""
+        cleaner = self._strict if raw else self._sanitiser
+        return mend(str(cleaner.clean(rendered.strip())).strip())
 
     def render_many(self, texts: list[str]) -> list[str]:
         """Return each text rendered as `render(text, nested=True)` would, in one conversion.
@@ -136,10 +146,10 @@ class MarkdownRenderer:
             # is one put there, at the top level (one that a fence swallows changes the
             # count, above). So one pass of the sanitiser over them all gives what one pass
             # each would.
-            cleaned = str(self._sanitiser.clean(rendered)).split(_SPLIT)
+            cleaned = mend(str(self._sanitiser.clean(rendered))).split(_SPLIT)
             if len(cleaned) == len(texts):
                 return [part.strip() for part in cleaned]
-        return [self._clean(part) for part in parts]
+        return [self._clean(part, "<" in text) for part, text in zip(parts, texts, strict=True)]
 
     def render(self, text: str, *, nested: bool = False) -> str:
         """Return the sanitised HTML for Markdown `text` ('' for blank text).
@@ -149,7 +159,8 @@ class MarkdownRenderer:
         """
         if not text.strip():
             return ""
-        return self._clean(_anchor_headings(self._to_html(text), 1 if nested else 0))
+        return self._clean(_anchor_headings(self._to_html(text), 1 if nested else 0),
+                           "<" in text)
 
 
 def plain_text(fragment: str) -> str:

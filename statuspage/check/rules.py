@@ -16,7 +16,9 @@ cached) with only these."""
 
 
 def _future(where: Location, what: str, at: datetime, now: datetime) -> Problem:
-    return error(where, f"{what} {written(at)} is in the future (now is {written(now)})")
+    # 'now' in the zone the time was written in, so the two read side by side.
+    return error(where, f"{what} {written(at)} is in the future "
+                        f"(now is {written(now.astimezone(at.tzinfo))})")
 
 
 def _time_problems(item: Parsed, now: datetime) -> list[Problem]:

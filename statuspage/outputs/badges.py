@@ -8,19 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..compute.status import Headline
+from ..i18n import N_
 from ..model import ComponentStatus
 from .colours import COLOURS, INDICATOR_STATUS
 from .facts import Facts
 from .record import Output, file, json_bytes
-from .views import BadgeUptime
+from .views import BadgeUptime, Language
 
 STATUS_WORDS = {
-    "operational": "operational",
-    "degraded_performance": "degraded",
-    "partial_outage": "partial outage",
-    "major_outage": "major outage",
-    "under_maintenance": "maintenance",
+    "operational": N_("operational"),
+    "degraded_performance": N_("degraded"),
+    "partial_outage": N_("partial outage"),
+    "major_outage": N_("major outage"),
+    "under_maintenance": N_("maintenance"),
 }
+"""A badge's status words, short and in lower case (translated into the site's language)."""
 _NARROW = set("fijlrtI.,:;|!'() ")
 _WIDE = set("mwMW%@")
 
@@ -34,12 +36,13 @@ def _width(text: str) -> int:
     return int(total + 0.5)
 
 
-def svg(label: str, message: str, colour: str) -> bytes:
-    """Return a flat two-part badge; its title and aria-label say the same as its text."""
+def svg(label: str, message: str, colour: str, colon: str = ": ") -> bytes:
+    """Return a flat two-part badge; its title and aria-label say the same as its text,
+    joined by `colon` (the language's own)."""
     left, right = _width(label) + 12, _width(message) + 12
     shown_label, shown_message = html.escape(label, quote=False), html.escape(message,
                                                                               quote=False)
-    spoken = f"{shown_label}: {shown_message}".replace('"', "&quot;")
+    spoken = f"{shown_label}{colon}{shown_message}".replace('"', "&quot;")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + right}" height="20" '
         f'role="img" aria-label="{spoken}"><title>{spoken}</title>'
@@ -54,50 +57,58 @@ def svg(label: str, message: str, colour: str) -> bytes:
 
 def outputs(facts: Facts) -> Iterator[Output]:
     """Yield the page's badges and each component's."""
-    headline = facts.overview.headline
-    yield file("badges/status.svg", _status_svg, facts.config.title, headline)
-    yield file("api/badges/status.json", _status_json, facts.config.title, headline)
+    headline, language = facts.overview.headline, facts.language
+    title = facts.config.title
+    yield file("badges/status.svg", _status_svg, title, headline, language)
+    yield file("api/badges/status.json", _status_json, title, headline, language)
     for component in facts.config.components:
         status = facts.overview.components[component.id]
         uptime = BadgeUptime(facts.uptime, component.id, "90d")
-        yield file(f"badges/{component.id}.svg", _component_svg, component.name, status, uptime)
+        yield file(f"badges/{component.id}.svg", _component_svg, component.name, status, uptime,
+                   language)
         yield file(f"api/badges/{component.id}.json", _component_json, component.name, status,
-                   uptime)
+                   uptime, language)
 
 
-def _status_svg(title: str, headline: Headline) -> bytes:
-    label, message, colour, _shields = status_badge(title, headline)
-    return svg(label, message, colour)
+def _status_svg(title: str, headline: Headline, language: Language) -> bytes:
+    label, message, colour, _shields = status_badge(title, headline, language)
+    return svg(label, message, colour, language.gettext(": "))
 
 
-def _status_json(title: str, headline: Headline) -> bytes:
-    label, message, _colour, shields = status_badge(title, headline)
+def _status_json(title: str, headline: Headline, language: Language) -> bytes:
+    label, message, _colour, shields = status_badge(title, headline, language)
     return json_bytes(endpoint(label, message, shields))
 
 
-def _component_svg(name: str, status: ComponentStatus, uptime: str) -> bytes:
-    label, message, colour, _shields = component_badge(name, status, uptime)
-    return svg(label, message, colour)
+def _component_svg(name: str, status: ComponentStatus, uptime: str,
+                   language: Language) -> bytes:
+    label, message, colour, _shields = component_badge(name, status, uptime, language)
+    return svg(label, message, colour, language.gettext(": "))
 
 
-def _component_json(name: str, status: ComponentStatus, uptime: str) -> bytes:
-    label, message, _colour, shields = component_badge(name, status, uptime)
+def _component_json(name: str, status: ComponentStatus, uptime: str,
+                    language: Language) -> bytes:
+    label, message, _colour, shields = component_badge(name, status, uptime, language)
     return json_bytes(endpoint(label, message, shields))
 
 
-def component_badge(name: str, status: ComponentStatus, uptime: str) -> tuple[str, str, str, str]:
+def component_badge(name: str, status: ComponentStatus, uptime: str,
+                    language: Language) -> tuple[str, str, str, str]:
     """Return (label, message, svg colour, shields colour) for a component whose uptime reads
     `uptime`."""
     colour, shields = COLOURS[status.value]
-    message = f"{STATUS_WORDS[status.value]} · {uptime.replace(chr(0xA0), ' ')}"
+    words = language.gettext(STATUS_WORDS[status.value])
+    message = f"{words} · {uptime.replace(chr(0xA0), ' ')}"
     return name, message, colour, shields
 
 
-def status_badge(title: str, headline: Headline) -> tuple[str, str, str, str]:
+def status_badge(title: str, headline: Headline,
+                 language: Language) -> tuple[str, str, str, str]:
     """Return (label, message, svg colour, shields colour) for the whole page."""
     key = "under_maintenance" if headline.maintenance else INDICATOR_STATUS[headline.indicator]
     colour, shields = COLOURS[key]
-    return title, headline.description.lower(), colour, shields
+    # (Lower case reads as a badge in English; other scripts have no case to change.)
+    return title, language.gettext(headline.description).lower(), colour, shields
 
 
 def endpoint(label: str, message: str, shields: str) -> dict[str, Any]:

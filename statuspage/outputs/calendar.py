@@ -28,7 +28,12 @@ def outputs(facts: Facts) -> Iterator[Output]:
 
 
 def calendar(config: SiteConfig, language: Language, windows: tuple[Window, ...]) -> bytes:
-    """Return maintenance.ics: one VEVENT per maintenance window, times in UTC."""
+    """Return maintenance.ics: one VEVENT per maintenance window, times in UTC.
+
+    The event's times are the real window: an `in_progress` update before `scheduled` opens
+    it, a `completed` update before `until` closes it. SEQUENCE counts every move: those git
+    saw (`scheduled` or `until` edited, see read/git.py) and those updates made, so a window
+    that closed early counts as moved even outside git."""
     from icalendar import Calendar, Event  # only here: most builds keep the last calendar
 
     _ = language.gettext
@@ -47,9 +52,10 @@ def calendar(config: SiteConfig, language: Language, windows: tuple[Window, ...]
         event.add("uid", f"maintenance-{item.slug}@{host}")
         event.add("dtstamp", changed.astimezone(UTC))
         event.add("last-modified", changed.astimezone(UTC))
-        event.add("dtstart", item.scheduled.astimezone(UTC))
-        event.add("dtend", item.until.astimezone(UTC))
-        event.add("sequence", moves)
+        start, end = item.window()
+        event.add("dtstart", start.astimezone(UTC))
+        event.add("dtend", end.astimezone(UTC))
+        event.add("sequence", moves + (start != item.scheduled) + (end != item.until))
         event.add("status", "CONFIRMED")
         event.add("summary", _("Maintenance: %(title)s") % {"title": item.title})
         event.add("description", text)

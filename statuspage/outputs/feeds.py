@@ -45,8 +45,11 @@ class Entry:
 
 
 Chosen = tuple[datetime, Incident | Maintenance, Seen | tuple[datetime, datetime]]
-"""An item of a history feed: when it was last updated, the item, and how an incident reads
-now or when a maintenance was announced and last changed."""
+"""An item of a history feed: when it happened (an incident's start, a maintenance window's),
+the item, and how an incident reads now or when a maintenance was announced and last
+changed. History feeds list items newest first by when they happened, as the history page
+does: times written in the files, not commit times (a history written after the fact is
+committed long after it happened)."""
 Event = tuple[Incident | Maintenance, Update | Postmortem]
 """An entry of the updates feed: an update, or a postmortem's publication."""
 
@@ -59,7 +62,7 @@ def outputs(facts: Facts) -> Iterator[Output]:
     maintenances: list[Chosen] = []
     for item in facts.site.maintenances:
         times = announced(item, facts.revisions.get(item.slug), facts.now)
-        maintenances.append((times[1], item, times))
+        maintenances.append((item.window()[0], item, times))
     feeds: list[tuple[str | None, str, str]] = [
         (None, "", _("%(title)s: incident history") % {"title": config.title})]
     feeds += [(c.id, f"components/{c.id}/", f"{config.title}: {c.name}")
@@ -79,9 +82,8 @@ def outputs(facts: Facts) -> Iterator[Output]:
 
 def _newest(facts: Facts) -> dict[str | None, list[Chosen]]:
     """Return the newest RECENT incidents of the site (under None) and of each component,
-    with their update times, newest first."""
-    ranked: list[Chosen] = [(_incident_updated(i, facts.seen[i.slug]), i, facts.seen[i.slug])
-                            for i in facts.site.incidents]
+    with their start times, newest first."""
+    ranked: list[Chosen] = [(i.started, i, facts.seen[i.slug]) for i in facts.site.incidents]
     ranked.sort(key=lambda chosen: (chosen[0], chosen[1].slug), reverse=True)
     newest: dict[str | None, list[Chosen]] = {None: ranked[:RECENT]}
     for chosen in ranked:
@@ -190,8 +192,7 @@ def _event_id(owner: Incident | Maintenance, what: Update | Postmortem) -> str:
     """Return the id of an update's or postmortem's entry after the site address."""
     if isinstance(what, Postmortem):
         return f"{_link_id(owner)}#postmortem"
-    stamp = what.at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{_link_id(owner)}#{what.status}-{stamp}"
+    return f"{_link_id(owner)}#{what.anchor}"
 
 
 def _published(postmortem: Postmortem) -> datetime:
@@ -213,8 +214,9 @@ def _updates_feed(config: SiteConfig, language: Language, events: Sequence[Event
                                  f"{link}#postmortem", _published(what), _published(what),
                                  what.html, "postmortem"))
         else:
-            label = _(LABELS[what.status])
-            entries.append(Entry(entry_id, f"{label}: {title}", link, what.at, what.at,
+            label, colon = _(LABELS[what.status]), _(": ")
+            entries.append(Entry(entry_id, f"{label}{colon}{title}", f"{link}#{what.anchor}",
+                                 what.at, what.at,
                                  _update_html(what, config, language), what.status))
     return _feed(config, _("%(title)s: every update") % {"title": config.title}, "updates.atom",
                  config.url, entries, now)

@@ -174,8 +174,22 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str, first_line
     if "\t" in lines[index][: len(lines[index]) - len(lines[index].lstrip())]:
         what = "tabs are not allowed for indentation in YAML; use spaces"
     elif "mapping values are not allowed" in what:
-        what += " (a value containing ': ' must be quoted, such as title: \"API: errors\")"
+        what += _mapping_hint(lines, index)
     return error(Location(shown, index + first_line), f"YAML syntax: {what}")
+
+
+def _mapping_hint(lines: list[str], index: int) -> str:
+    """Say why a 'key: value' line is not allowed where it stands: indented more than the
+    line above it, or a value with ': ' in it that needs quotes."""
+    line = lines[index]
+    above = [a for a in lines[:index] if a.strip() and not a.lstrip().startswith("#")]
+    indent = len(line) - len(line.lstrip(" "))
+    if above and line.count(": ") + line.rstrip().endswith(":") == 1:
+        over = len(above[-1]) - len(above[-1].lstrip(" "))
+        if indent > over:
+            return (f" (this line is indented {indent - over} more than the one above: keys "
+                    "of one mapping need the same indentation)")
+    return " (a value containing ': ' must be quoted, such as title: \"API: errors\")"
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
