@@ -23,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..i18n import N_
 from ..model import Incident, Site
 from ..read.config import SiteConfig
 from ..read.files import split_front_matter
-from ..scaffold import ScaffoldError, _write_new, add_update
+from ..scaffold import ScaffoldError, _quoted, _write_new, add_update
 from ..times import written
 from .csvrows import Row
 from .probe import Result
@@ -34,6 +35,10 @@ from .settings import ProbeRules
 
 MARK = "probe"
 """The key under `internal:` naming the component an incident was opened for."""
+_TITLE = N_("%(component)s is unavailable")
+_FAILED = N_("Automated checks of %(component)s have failed since %(time)s (%(detail)s). "
+             "We are investigating.")
+_PASSED = N_("Automated checks of %(component)s have succeeded since %(time)s.")
 _PLAIN = re.compile(r"[^\w .,:;/()'+%-]")
 
 
@@ -113,9 +118,8 @@ def _open(config: SiteConfig, component: str, run: Row, result: Result, now: dat
     zone = config.timezone
     name = _name(config, component)
     detail = _PLAIN.sub("", result.detail)[:160]
-    title = translate("%(component)s is unavailable") % {"component": name}
-    message = translate("Automated checks of %(component)s have failed since %(time)s "
-                        "(%(detail)s). We are investigating.") % {
+    title = translate(_TITLE) % {"component": name}
+    message = translate(_FAILED) % {
         "component": name, "time": written(run.time.astimezone(zone)), "detail": detail}
     local = now.astimezone(zone)
     lines = ["---", f"title: {_quoted(title)}", f"severity: {config.collect.rules.severity}",
@@ -145,13 +149,8 @@ def _resolve(config: SiteConfig, incident: Incident, component: str, rows: list[
     first_good = next((r for r in good if not failed or r.time > max(failed)), good[-1])
     latest = max([u.at for u in incident.updates] + [incident.started])
     at = max(first_good.time, latest)
-    message = translate("Automated checks of %(component)s have succeeded since %(time)s.") % {
+    message = translate(_PASSED) % {
         "component": _name(config, component),
         "time": written(first_good.time.astimezone(config.timezone))}
     path = add_update(config, incident.slug, "resolved", message, at)
     return Action(component, f"resolved {config.shown(path)}")
-
-
-def _quoted(text: str) -> str:
-    import json
-    return json.dumps(" ".join(text.split()), ensure_ascii=False)
