@@ -189,3 +189,29 @@ def test_a_killed_probe_leaves_whole_rows(make_repo: Callable[[str], Repo],
             assert lines[0] == "time,count,errors,latency_ms"
             assert all(len(line.split(",")) == 4 and line.endswith(tuple("0123456789"))
                        for line in lines[1:]), lines
+
+
+def test_the_editor_schema_takes_what_the_settings_take(make_repo: Callable[..., Repo]) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+    from conftest import REPO_ROOT
+    text = HEAD + """\
+  - id: api
+    probe: {url: 'https://api.example.com/health', method: HEAD, expect: [200, '300-399'],
+            contains: ok, headers: {X-Key: abc}, timeout: 5s, follow_redirects: false}
+  - id: db
+    probe: {tcp: 'db.example.com:5432', timeout: 2s}
+  - id: chat
+    prometheus: {requests: 'sum(rate(x[5m]))', errors: 'sum(rate(y[5m]))', latency: 'z'}
+probe: {failures: 2, recoveries: 3, settle: 0, severity: P2}
+metrics:
+  prometheus: {url_env: PROM, token_env: PROM_TOKEN, step: 1m, timeout: 10s}
+"""
+    repo = make_repo(text)
+    assert repo.check().output.strip() == "no problems"
+    schema = json.loads((REPO_ROOT / "schemas/statuspage.schema.json").read_text())
+    jsonschema.validate(yaml.safe_load(text), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(yaml.safe_load(text.replace("tcp:", "tpc:")), schema)
