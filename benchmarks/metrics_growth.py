@@ -15,7 +15,6 @@ import random
 import subprocess
 import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 HEADER = "time,count,errors,latency_ms\n"
 
