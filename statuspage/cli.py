@@ -248,7 +248,8 @@ def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
     config, problems = _config(config_path, err=True)
     if problems:
         _print_problems(problems, err=True)
-    run = probe_all(config, _now(now_text, config), open_incidents)
+    import os
+    run = probe_all(config, _now(now_text, config), open_incidents, os.environ)
     for line in run.lines:
         click.echo(line)
     if run.problems:

@@ -215,3 +215,57 @@ metrics:
     jsonschema.validate(yaml.safe_load(text), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(text.replace("tcp:", "tpc:")), schema)
+
+
+def test_secret_headers_come_from_the_environment(
+        make_repo: Callable[..., Repo], server: Endpoints,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(HEAD + f"  - id: api\n    probe: {{url: '{server.base}/needs-header', "
+                            "headers_env: {X-Probe-Key: PROBE_KEY}}\n")
+    monkeypatch.delenv("PROBE_KEY", raising=False)
+    missing = repo.run("probe")
+    assert missing.exit_code == 1
+    assert "api: probe.headers_env: the environment variable PROBE_KEY is not set" in (
+        missing.output)
+    assert not (repo.root / "metrics").exists() and server.seen == []
+    monkeypatch.setenv("PROBE_KEY", "secret-ish")
+    result = repo.run("probe", "--now", "2026-11-24 04:00 Z")
+    assert result.exit_code == 0 and "api: ok: 200 OK" in result.output
+    assert "secret-ish" not in result.output
+    monkeypatch.setenv("PROBE_KEY", "wrong")
+    assert "api: FAILED: 401 Unauthorized" in repo.run("probe").output
+
+
+def test_https_is_checked_with_certificates_verified(
+        make_repo: Callable[..., Repo], tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    server = Endpoints()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        repo = make_repo(HEAD + f"  - id: api\n    probe: {{url: 'https://127.0.0.1:{server.port}"
+                                "/ok', timeout: 3s}\n")
+        untrusted = repo.run("probe")
+        assert untrusted.exit_code == 0
+        assert "api: FAILED: certificate not accepted" in untrusted.output
+        # Trusting the certificate (as a company CA would be), the same check passes.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+            trusted = repo.run("probe")
+        assert "api: ok: 200 OK" in trusted.output, trusted.output
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()

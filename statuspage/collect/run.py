@@ -3,7 +3,8 @@ or resolve incidents from the stored rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..errors import Problem
@@ -11,6 +12,7 @@ from ..i18n import translations
 from ..read.config import SiteConfig
 from ..scaffold import ScaffoldError
 from . import csvrows, incidents, probe
+from .settings import HttpCheck, TcpCheck
 
 
 @dataclass
@@ -22,13 +24,17 @@ class ProbeRun:
     problems: list[Problem] = field(default_factory=list)
 
 
-def probe_all(config: SiteConfig, now: datetime, open_incidents: bool) -> ProbeRun:
+def probe_all(config: SiteConfig, now: datetime, open_incidents: bool,
+              environ: Mapping[str, str]) -> ProbeRun:
     """Check every component with a `probe`, append the rows, and open or resolve incidents
     if `open_incidents`."""
     run = ProbeRun()
-    checks = config.collect.probes
-    if not checks:
+    if not config.collect.probes:
         run.lines.append("nothing to probe: no component has a 'probe' setting")
+        return run
+    checks = tuple((component, _with_secrets(check, environ, component, run))
+                   for component, check in config.collect.probes)
+    if run.errors:
         return run
     results = probe.run_all(checks)
     for result in results:
@@ -59,3 +65,18 @@ def probe_all(config: SiteConfig, now: datetime, open_incidents: bool) -> ProbeR
         if action is not None:
             run.lines.append(f"{action.component}: {action.text}")
     return run
+
+
+def _with_secrets(check: HttpCheck | TcpCheck, environ: Mapping[str, str], component: str,
+                  run: ProbeRun) -> HttpCheck | TcpCheck:
+    """Return the check with its `headers_env` headers filled in from the environment."""
+    if isinstance(check, TcpCheck) or not check.headers_env:
+        return check
+    found = []
+    for name, variable in check.headers_env:
+        value = environ.get(variable, "")
+        if not value or "\n" in value or "\r" in value:
+            run.errors.append(f"error: {component}: probe.headers_env: the environment variable "
+                              f"{variable} is not set (or is not one line)")
+        found.append((name, value))
+    return replace(check, headers=check.headers + tuple(found))

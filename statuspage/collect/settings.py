@@ -17,7 +17,8 @@ from ..read.files import YamlData
 from ..times import TimeError, parse_duration
 
 _PROBE_KEYS = ("failures", "recoveries", "severity", "settle")
-_HTTP_KEYS = ("url", "method", "expect", "contains", "headers", "timeout", "follow_redirects")
+_HTTP_KEYS = ("url", "method", "expect", "contains", "headers", "headers_env", "timeout",
+              "follow_redirects")
 _TCP_KEYS = ("tcp", "timeout")
 _PROMETHEUS_KEYS = ("url", "url_env", "token_env", "step", "timeout")
 _QUERY_KEYS = ("requests", "errors", "latency")
@@ -41,6 +42,8 @@ class HttpCheck:
     timeout: float = 10.0
     """Seconds the whole check may take."""
     follow_redirects: bool = True
+    headers_env: tuple[tuple[str, str], ...] = ()
+    """Headers whose values are read from the environment: name and variable."""
 
     def accepts(self, code: int) -> bool:
         """Return whether an answer with status `code` passes."""
@@ -241,18 +244,12 @@ def _check(value: Any, path: tuple[str | int, ...], out: _Problems) -> HttpCheck
     if method not in _METHODS:
         out.fail((*path, "method"), f"probe.method: '{method}' is not one of {', '.join(_METHODS)}")
     expect = _expect(value.get("expect", "200-299"), (*path, "expect"), out)
-    headers: list[tuple[str, str]] = []
-    raw_headers = value.get("headers") or {}
-    if not isinstance(raw_headers, dict):
-        out.fail((*path, "headers"), "probe.headers: expected a mapping of header names to values")
-    else:
-        for name, text in raw_headers.items():
-            if not _HEADER_NAME.match(str(name)) or not isinstance(text, str | int | float) \
-                    or isinstance(text, bool) or "\n" in str(text) or "\r" in str(text):
-                out.fail((*path, "headers", name), f"probe.headers: '{name}' must be a header "
-                                                   "name with a one-line text value")
-            else:
-                headers.append((str(name), str(text)))
+    headers = _headers(value, "headers", path, out)
+    secret = _headers(value, "headers_env", path, out)
+    for name, variable in secret:
+        if not _ENV_NAME.match(variable):
+            out.fail((*path, "headers_env", name), f"probe.headers_env: '{variable}' is not an "
+                                                   "environment variable name")
     follow = value.get("follow_redirects", True)
     if not isinstance(follow, bool):
         out.fail((*path, "follow_redirects"), "probe.follow_redirects: expected true or false")
@@ -261,8 +258,25 @@ def _check(value: Any, path: tuple[str | int, ...], out: _Problems) -> HttpCheck
     if contains is not None and (not isinstance(contains, str) or not contains):
         out.fail((*path, "contains"), "probe.contains: expected the text the answer must hold")
         contains = None
-    return HttpCheck(url, method, expect, contains, tuple(headers), timeout.total_seconds(),
-                     follow)
+    return HttpCheck(url, method, expect, contains, headers, timeout.total_seconds(), follow,
+                     secret)
+
+
+def _headers(value: dict[Any, Any], key: str, path: tuple[str | int, ...],
+             out: _Problems) -> tuple[tuple[str, str], ...]:
+    raw = value.get(key) or {}
+    if not isinstance(raw, dict):
+        out.fail((*path, key), f"probe.{key}: expected a mapping of header names to values")
+        return ()
+    found = []
+    for name, text in raw.items():
+        if not _HEADER_NAME.match(str(name)) or not isinstance(text, str | int | float) \
+                or isinstance(text, bool) or "\n" in str(text) or "\r" in str(text):
+            out.fail((*path, key, name), f"probe.{key}: '{name}' must be a header name with a "
+                                         "one-line text value")
+        else:
+            found.append((str(name), str(text)))
+    return tuple(found)
 
 
 def _expect(value: Any, path: tuple[str | int, ...],
