@@ -156,7 +156,7 @@ def test_rows_from_processes_at_once_stay_whole(tmp_path: Path) -> None:
         process.join(60)
     lines = path.read_text().splitlines()
     assert lines[0] == "time,count,errors,latency_ms"
-    assert len(lines) == 1 + 6 * 200
+    assert len(lines) == 1 + 6 * 200 and "" not in lines
     for line in lines[1:]:
         time_text, count, errors, latency = line.split(",")
         assert latency == latency[:len(latency) // 20] * 20, line

@@ -78,9 +78,13 @@ def append(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]],
         header = header_of(path) or []
     _check(header, columns, lines, shown)
     data = _text(header, lines)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND)
     try:
-        if os.fstat(fd).st_size and not _ends_with_newline(path):
+        # Held while looking at the end and writing: another run's rows, half copied in,
+        # would look like a line cut short.
+        _lock(fd)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
             # A file whose last line was cut short: ours start on a line of their own.
             data = "\n" + data
         _write_all(fd, data.encode())
@@ -88,6 +92,15 @@ def append(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]],
     finally:
         os.close(fd)
     return len(lines)
+
+
+def _lock(fd: int) -> None:
+    """Hold an exclusive advisory lock on `fd` until it is closed (where there are such)."""
+    try:
+        import fcntl
+    except ImportError:  # (Windows: one writer at a time is up to the operator)
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def fits(path: Path, columns: Sequence[str], rows: list[dict[str, str]], shown: str) -> None:
@@ -138,12 +151,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
 
 
 def _sync_folder(folder: Path) -> None:
