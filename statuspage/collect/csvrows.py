@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,6 +71,7 @@ def append(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]],
     lines = list(rows)
     if not lines:
         return 0
+    _sweep(path.parent)
     header = header_of(path)
     if header is None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,22 @@ def _check(header: list[str], columns: Sequence[str], rows: list[dict[str, str]]
         raise RowsError(f"{shown}: its header ({','.join(header)}) lacks "
                         f"{', '.join(missing or ['time'])}; rows of this form need the "
                         f"columns {','.join(columns)} (start a new file for them)")
+
+
+def _sweep(folder: Path, older: float = 600.0) -> None:
+    """Remove the temporary files of runs that were killed before they could (a run takes
+    seconds; one left for `older` seconds is no one's)."""
+    try:
+        names = [p for p in folder.iterdir() if p.name.startswith(".") and
+                 p.name.endswith(".tmp")]
+    except OSError:
+        return
+    for path in names:
+        try:
+            if time.time() - path.stat().st_mtime > older:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _create(path: Path, columns: list[str], rows: list[dict[str, str]]) -> bool:
