@@ -171,7 +171,8 @@ def expected_rows(url: str, start: int, end: int) -> list[dict[str, str]]:
 def test_pull_writes_what_prometheus_answers_once(
         make_repo: Callable[..., Repo], prometheus: str) -> None:
     repo = make_repo(config(prometheus))
-    since, middle, now = "2026-11-30 22:00 Z", "2026-12-01 00:07 Z", "2026-12-01 02:00 Z"
+    # (A bucket is pulled a minute after it ends: at 00:07 the last is 00:00-00:05.)
+    since, middle, now = "2026-11-30 22:00 Z", "2026-12-01 00:07 Z", "2026-12-01 02:01 Z"
     first = repo.run("pull", "--since", since, "--now", middle)
     assert first.exit_code == 0, first.output
     assert first.output == (f"chat: 25 rows into {repo.root}/metrics/chat/2026-11.csv, "
@@ -265,7 +266,7 @@ def test_pull_sends_the_token_from_the_environment_and_never_shows_it(
         repo = make_repo(config(extra="{url_env: PROM_URL, token_env: PROM_TOKEN}"))
         monkeypatch.setenv("PROM_URL", f"http://127.0.0.1:{guard.server_address[1]}")
         monkeypatch.setenv("PROM_TOKEN", "wrong-t0ken")
-        args = ("pull", "--since", "2026-11-30 22:00 Z", "--now", "2026-11-30 23:00 Z")
+        args = ("pull", "--since", "2026-11-30 22:00 Z", "--now", "2026-11-30 23:01 Z")
         refused = repo.run(*args)
         assert refused.exit_code == 1 and "answered 401: auth: who are you" in refused.output
         assert "t0ken" not in refused.output

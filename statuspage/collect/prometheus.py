@@ -29,6 +29,9 @@ from .settings import PrometheusServer, Queries
 
 MAX_POINTS = 10_000
 """Evaluations asked for in one request (Prometheus refuses more than 11,000)."""
+LAG = 60
+"""Seconds a bucket must have been over before it is pulled: Prometheus stores a scrape some
+time after its moment, and a pulled row is never pulled again."""
 
 
 class PullFailed(Exception):
@@ -68,7 +71,7 @@ def pull(config: SiteConfig, since: datetime | None, now: datetime,
         folder = csvrows.folder_of(config.root, component)
         last = csvrows.last_time(folder)
         first = int(last.timestamp()) + step if last is not None else _align(start, step)
-        last_evaluation = int(now.timestamp()) // step * step
+        last_evaluation = (int(now.timestamp()) - LAG) // step * step
         if first + step > last_evaluation:
             pending.append((component, {}, []))
             continue
