@@ -342,6 +342,55 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
                          Policy(timeout=timeout), datetime.now(UTC)))
 
 
+@main.command()
+@click.option("--now", "now_text", metavar="TIME",
+              help="Date the rows (and incidents) as if it were this time.")
+@click.option("--open-incidents", is_flag=True,
+              help="Open an incident after repeated failed checks; resolve it after good ones.")
+@common
+def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
+    """Check every component that has a 'probe' and append one row each to metrics/."""
+    from .collect.run import probe_all
+    config, problems = _config(config_path, err=True)
+    if problems:
+        _print_problems(problems, err=True)
+    import os
+    run = probe_all(config, _now(now_text, config), open_incidents, os.environ)
+    for line in run.lines:
+        click.echo(line)
+    if run.problems:
+        _print_problems(run.problems, err=True)
+    for line in run.errors:
+        click.echo(line, err=True)
+    sys.exit(1 if run.errors else 0)
+
+
+@main.command()
+@click.option("--since", "since_text", metavar="TIME",
+              help="Start here when nothing is stored yet (default: the uptime bars' days).")
+@click.option("--now", "now_text", metavar="TIME", help="Pull up to this time.")
+@common
+def pull(config_path: str, since_text: str | None, now_text: str | None) -> None:
+    """Bring measured figures from Prometheus into metrics/ as rows."""
+    import os
+
+    from .collect.prometheus import PullFailed
+    from .collect.prometheus import pull as pull_prometheus
+    config, problems = _config(config_path, err=True)
+    if problems:
+        _print_problems(problems, err=True)
+    now = _now(now_text, config)
+    since = _now(since_text, config, "--since") if since_text else None
+    try:
+        lines = pull_prometheus(config, since, now, os.environ)
+    except PullFailed as failed:
+        _print_problems(failed.problems, err=True)
+        click.echo("pull failed: no file was changed", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 

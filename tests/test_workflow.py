@@ -35,7 +35,7 @@ def test_init_makes_a_repository_that_checks_and_builds(tmp_path: Path) -> None:
     assert "Slow responses from the API" not in (target / "site/index.html").read_text()
     assert f"next: cd {target}, then edit statuspage.yaml" in result.output
     workflow = yaml.safe_load((target / ".github/workflows/statuspage.yml").read_text())
-    assert workflow[True]["schedule"] == [{"cron": "*/10 * * * *"}]  # YAML 1.1 reads 'on' as True
+    assert workflow[True]["schedule"] == [{"cron": "*/5 * * * *"}]  # YAML 1.1 reads 'on' as True
     assert "statuspage check --format github" in json.dumps(workflow)
     assert "pip install -r requirements.txt" in json.dumps(workflow)
     again = run_cli("init", str(target))

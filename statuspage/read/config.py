@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..collect.settings import Collect, read_collect
 from ..errors import Location, Problem, error, warning
 from ..i18n import N_
 from ..model import Component, ComponentStatus, Impact, SeverityLevel
@@ -35,7 +36,7 @@ DEFAULT_WEIGHTS = {
 }
 
 _TOP_KEYS = ("title", "url", "timezone", "language", "description", "brand", "components",
-             "severities", "uptime", "notify")
+             "severities", "uptime", "notify", "probe", "metrics")
 _BRAND_KEYS = ("color", "logo")
 HTML_TAG = re.compile(r"<[A-Za-z/!?]")
 """Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
@@ -43,7 +44,8 @@ _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".webp": "image/webp"}
 MAX_LOGO_BYTES = 256 * 1024
-_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target")
+_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target", "probe",
+                   "prometheus")
 _SEVERITY_KEYS = ("name", "respond", "resolve", "impact")
 _UPTIME_KEYS = ("days", "target", "weights")
 
@@ -74,6 +76,9 @@ class SiteConfig:
     """Logo shown in the header, a file inside the repository."""
     notify: tuple[Destination, ...] = field(default=(), repr=False, compare=False)
     """Where `statuspage notify` sends notices (no output reads it: left out of the keys)."""
+    collect: Collect = field(default_factory=Collect, repr=False, compare=False)
+    """What `probe` checks and `pull` asks Prometheus for (no output reads it: left out of
+    the keys)."""
 
     @property
     def incidents_dir(self) -> Path:
@@ -238,6 +243,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     severities = _severities(raw.get("severities"), reader, problems)
     days, target, weights = _uptime(raw.get("uptime"), reader, problems)
     notify = read_notify(raw.get("notify"), data, shown, [c.id for c in components], problems)
+    collect, more = read_collect(raw, data, shown, tuple(s.key for s in severities))
+    problems += more
     problems += reader.problems
     if any(p.is_error for p in problems):
         return None, problems
@@ -246,7 +253,7 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
         root=root, shown_root=_parent(shown), title=title, url=url, timezone=zone,
         language=language, description=description, components=components,
         severities=severities, uptime_days=days, target=target, weights=weights,
-        brand_color=brand_color, logo=logo, notify=notify,
+        brand_color=brand_color, logo=logo, notify=notify, collect=collect,
     ), problems
 
 
