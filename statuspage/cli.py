@@ -236,6 +236,26 @@ def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
 
 
+@main.command()
+@click.option("--now", "now_text", metavar="TIME",
+              help="Record the snapshots as fetched at this time (default: now).")
+@click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS",
+              help="How long each fetch may take.")
+@common
+def pull(config_path: str, now_text: str | None, timeout: float) -> None:
+    """Store each upstream service's status under upstream/ (see docs/upstream.md); a failed
+    fetch keeps the last snapshot and is a warning."""
+    from .collect.upstream import pull_upstream
+    config, _problems = _config(config_path, err=True)
+    try:
+        pulled = pull_upstream(config, _now(now_text, config), timeout)
+    except OSError as exc:
+        click.echo(f"error: cannot write a snapshot: {exc}", err=True)
+        sys.exit(1)
+    for result in pulled:
+        click.echo(str(result), err=not result.stored)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
