@@ -3,7 +3,6 @@ answers, fails, sends junk, hangs or is not there; the build showing the stored 
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
 import threading
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASIC_CONFIG, Repo, problem_lines, shown
+from conftest import BASIC_CONFIG, LocalServer, QuietHandler, Repo, problem_lines, shown
 from test_incremental import _full_builds
 
 NOW = "2026-11-24 12:00 +08:00"
@@ -46,7 +45,7 @@ class StatusServer:
         self.requests: list[str] = []
         owner = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 owner.requests.append(self.path)
                 name, _, rest = self.path.lstrip("/").partition("/")
@@ -62,24 +61,14 @@ class StatusServer:
                     return
                 body = (b"<html>maintenance</html>" if mode == "junk" else
                         json.dumps({"page": "nope"} if mode == "shape" else mode).encode())
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.answer(200, "application/json", body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.local = LocalServer(Handler)
+        self.url = self.local.origin + "/"
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.local.close()
 
 
 @pytest.fixture
