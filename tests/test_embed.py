@@ -288,8 +288,7 @@ def test_the_iframe_view_on_another_origin(
     rows = frame.locator(".component")
     assert rows.count() == 3
     assert "Major outage" in rows.nth(2).inner_text()
-    target = frame.locator("base").get_attribute("target")
-    assert target == "_blank"  # links open outside the frame
+    assert incident.get_attribute("target") == "_blank"  # links open outside the frame
     background = frame.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(21, 27, 35)")
     assert page.locator(".statuspage-banner").count() == 0  # data-banner="off"

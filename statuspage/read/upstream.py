@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -167,8 +168,8 @@ def snapshot_document(upstream: Upstream, summary: Any, fetched_at: datetime) ->
                         "summary": summary}, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def read_snapshots(root: Path, upstreams: tuple[Upstream, ...],
-                   shown: Any) -> tuple[tuple[UpstreamStatus, ...], list[Problem]]:
+def read_snapshots(root: Path, upstreams: tuple[Upstream, ...], shown: Callable[[Path], str],
+                   ) -> tuple[tuple[UpstreamStatus, ...], list[Problem]]:
     """Return what each upstream's stored snapshot says, in the order of the settings, and
     every problem (`shown(path)` is how a path is written in messages). A service with no
     snapshot yet is shown without a status, with a warning."""
