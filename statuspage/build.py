@@ -29,6 +29,7 @@ from .outputs.facts import gather
 from .outputs.render import page_names
 from .read.config import SiteConfig
 from .read.files import MAX_FILES, Found, inside_repository, scan_documents
+from .read.upstream import UpstreamStatus, read_snapshots
 from .write import OutputRefused, SiteWriter, check_output
 
 __all__ = ["BuildResult", "Session", "build", "load_site"]
@@ -69,12 +70,13 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
         if done is not None:
             return BuildResult(out, *done)
     site, problems, cache = _check(config, now, files, code)                  # check
+    upstream = _upstream(config, problems)
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
     _check_output(config, out, problems)
     memo = Memo(store, code)
     facts, assets = gather(config, site, now, own is not None and                # compute
-                           site_files.templates_overridden(config), memo)
+                           site_files.templates_overridden(config), memo, upstream)
     outputs = declare(facts, assets)                                           # outputs
     # The parsed files are kept for the next build and let go of before processes fork
     # (they would otherwise share what this one then frees).
@@ -110,7 +112,15 @@ def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     code = code_identity(Path(__file__).parent, site_files.theme_dir())
     site, problems, cache = _check(config, now, scan_documents(config.incidents_dir), code)
     cache.save()
+    _upstream(config, problems)
     return site, problems
+
+
+def _upstream(config: SiteConfig, problems: list[Problem]) -> tuple[UpstreamStatus, ...]:
+    """Return the stored snapshots of the upstream services, adding their problems."""
+    found, more = read_snapshots(config.root, config.upstream, config.shown)
+    problems += more
+    return found
 
 
 def _check(config: SiteConfig, now: datetime, files: list[Found] | None,

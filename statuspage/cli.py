@@ -368,14 +368,18 @@ def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
 @main.command()
 @click.option("--since", "since_text", metavar="TIME",
               help="Start here when nothing is stored yet (default: the uptime bars' days).")
-@click.option("--now", "now_text", metavar="TIME", help="Pull up to this time.")
+@click.option("--now", "now_text", metavar="TIME", help="Pull up to this time (default: now).")
+@click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS",
+              help="How long each upstream service's fetch may take.")
 @common
-def pull(config_path: str, since_text: str | None, now_text: str | None) -> None:
-    """Bring measured figures from Prometheus into metrics/ as rows."""
+def pull(config_path: str, since_text: str | None, now_text: str | None, timeout: float) -> None:
+    """Bring measured figures from Prometheus into metrics/ as rows, then store each upstream
+    service's status under upstream/ (a failed upstream fetch keeps the last snapshot)."""
     import os
 
     from .collect.prometheus import PullFailed
     from .collect.prometheus import pull as pull_prometheus
+    from .collect.upstream import pull_upstream
     config, problems = _config(config_path, err=True)
     if problems:
         _print_problems(problems, err=True)
@@ -389,6 +393,13 @@ def pull(config_path: str, since_text: str | None, now_text: str | None) -> None
         sys.exit(1)
     for line in lines:
         click.echo(line)
+    try:
+        pulled = pull_upstream(config, now, timeout)
+    except OSError as exc:
+        click.echo(f"error: cannot write a snapshot: {exc}", err=True)
+        sys.exit(1)
+    for result in pulled:
+        click.echo(str(result), err=not result.stored)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

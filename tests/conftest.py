@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import textwrap
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -136,3 +138,31 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", "--config", str(folder / "statuspage.yaml"), "--now", EXAMPLE_NOW)
     assert result.exit_code == 0, result.output
     return out
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that logs nothing (mix in before the standard library's own)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def answer(self, status: int, content_type: str, body: bytes) -> None:
+        """Send a whole response."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1, on a free port, answering from a thread."""
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

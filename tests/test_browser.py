@@ -33,6 +33,7 @@ PAGES = [
     "uptime/",
     "components/chat-api/",
     "postmortems/",
+    "embed/",
 ]
 MODES = [("light", 1280, 900), ("dark", 1280, 900), ("light", 360, 740), ("dark", 360, 740)]
 

@@ -20,7 +20,8 @@ from statuspage.read.config import load_config
 CATALOG = REPO_ROOT / "statuspage/locale/zh_CN/LC_MESSAGES/messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 METHODS = [("statuspage/**.py", "python"), ("templates/**.html", "jinja2"),
-           ("templates/**.atom", "jinja2"), ("templates/**.rss", "jinja2")]
+           ("templates/**.atom", "jinja2"), ("templates/**.rss", "jinja2"),
+           ("templates/**.js", "jinja2")]
 
 
 def test_every_ui_string_is_translated_into_chinese() -> None:

@@ -25,6 +25,7 @@ from ..outputs.record import Clock, Output
 from ..outputs.render import page_names
 from ..read.config import SiteConfig
 from ..read.files import Found
+from ..read.upstream import snapshot_path
 from ..write import MARKER, OutputRefused, SiteWriter, check_output, identity
 from .keys import Keys, digest
 from .making import Maker, previous_keys, save_keys
@@ -77,7 +78,18 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             trusted = trusted and settled(status, scanned)
         except OSError:
             logo = "missing"
-    return digest(code, config, templates, logo, files, git_head(config.root)), trusted
+    # The upstream services' snapshots (statuspage pull) are read by every full build.
+    snapshots: list[object] = []
+    for upstream in config.upstream:
+        try:
+            status = snapshot_path(config.root, upstream).stat()
+        except OSError:
+            snapshots.append("missing")
+            continue
+        snapshots.append(file_status(status))
+        trusted = trusted and settled(status, scanned)
+    return digest(code, config, templates, logo, files, snapshots,
+                  git_head(config.root)), trusted
 
 
 def git_head(root: Path) -> str:

@@ -5,11 +5,11 @@ A new kind of output is a module with an `outputs(facts)` function, named in MOD
 
 from __future__ import annotations
 
-from . import badges, calendar, feeds, pages, site_files, statuspage_v2, uptime_json
+from . import badges, calendar, embed, feeds, host, pages, site_files, statuspage_v2, uptime_json
 from .facts import Facts
 from .record import Output
 
-MODULES = (pages, feeds, calendar, statuspage_v2, uptime_json, badges)
+MODULES = (pages, feeds, calendar, statuspage_v2, uptime_json, badges, embed)
 """The modules whose outputs follow from the facts, in the order they are made."""
 
 
@@ -20,4 +20,5 @@ def declare(facts: Facts, assets: dict[str, bytes]) -> list[Output]:
     for module in MODULES:
         made += module.outputs(facts)
     made += site_files.index_outputs(facts.config, [o.path for o in made])
+    made += host.outputs(facts.config)
     return made

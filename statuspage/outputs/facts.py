@@ -13,6 +13,7 @@ from ..compute.uptime import Uptime
 from ..model import Incident, MaintenanceStatus, Site, incidents_by_component
 from ..read.config import SiteConfig
 from ..read.git import Revisions, window_changes
+from ..read.upstream import UpstreamStatus
 from .record import Settled
 from .site_files import assets
 from .views import YEAR, FiguresAt, Language
@@ -41,6 +42,8 @@ class Facts:
     """Each static file's published path, by name ('style.css', 'favicon.svg', 'logo')."""
     own_templates: bool
     """Whether the repository has templates of its own (which may show anything)."""
+    upstream: tuple[UpstreamStatus, ...] = ()
+    """The upstream services as their stored snapshots show them."""
     by_component: dict[str, list[Incident]] = field(default_factory=dict)
     """Each component's incidents, newest first."""
 
@@ -55,7 +58,8 @@ class Facts:
 
 
 def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
-           remember: Remember) -> tuple[Facts, dict[str, bytes]]:
+           remember: Remember, upstream: tuple[UpstreamStatus, ...] = (),
+           ) -> tuple[Facts, dict[str, bytes]]:
     """Return what the outputs are declared from, and each asset's bytes by published path
     (`remember` has what pure functions of the site return worked out, or kept)."""
     state = overview(config, site, now)
@@ -74,4 +78,4 @@ def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
                       max(config.uptime_days, YEAR), remember),
         periods=periods(config, site.incidents, now, lambda i: seen_now[i.slug].performance),
         revisions=revisions, settled=Settled(tuple(instants)), assets=named,
-        own_templates=own_templates), files
+        own_templates=own_templates, upstream=upstream), files

@@ -15,6 +15,7 @@ from ..compute.status import Overview, seen
 from ..compute.uptime import ComponentUptime
 from ..model import Component, ComponentStatus, Incident, Maintenance, Site
 from ..read.config import SiteConfig
+from ..read.upstream import UpstreamStatus
 from .facts import Facts
 from .record import NOW, Output, page
 from .views import (
@@ -59,7 +60,8 @@ def outputs(facts: Facts) -> Iterator[Output]:
     days = max(config.uptime_days, RECENT_DAYS)
     today = facts.now.astimezone(config.timezone).date()
     yield page("index.html", "index.html", _front, NOW, config, facts.language,
-               facts.overview, _since(site, today, days, config), facts.figures)
+               facts.overview, _since(site, today, days, config), facts.figures,
+               facts.upstream)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (facts.figures,) if facts.own_templates else ()
     yield page("uptime/index.html", "uptime.html", _uptime, config,
@@ -118,7 +120,8 @@ def _history_month(config: SiteConfig, month: str, newer: str | None, older: str
 
 
 def _front(now: datetime, config: SiteConfig, language: Language, state: Overview, site: Site,
-           figures: dict[str, ComponentUptime]) -> dict[str, Any]:
+           figures: dict[str, ComponentUptime],
+           upstream: tuple[UpstreamStatus, ...] = ()) -> dict[str, Any]:
     by_component: dict[str, list[Incident]] = {}
     for incident in site.incidents:
         for cid in incident.components:
@@ -130,6 +133,7 @@ def _front(now: datetime, config: SiteConfig, language: Language, state: Overvie
         "active": [maintenance_view(config, m, m.status_at(now)) for m in state.active],
         "upcoming": [maintenance_view(config, m, m.status_at(now)) for m in state.upcoming],
         "recent": _recent(config, site, now),
+        "upstream": upstream,
         "uptime": {cid: bars(config, language, figure, config.uptime_days,
                              by_component.get(cid, []),
                              tuple(m for m in site.maintenances if cid in m.components), now)

@@ -86,7 +86,8 @@ def outputs(files: dict[str, bytes]) -> Iterator[Output]:
 
 def index_outputs(config: SiteConfig, paths: list[str]) -> Iterator[Output]:
     """Yield sitemap.xml and robots.txt, which list the pages among `paths`."""
-    listed = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
+    listed = sorted(p for p in paths if p.endswith(".html") and p != "404.html"
+                    and not p.startswith("embed/"))  # (a view for other pages' frames)
     urls = tuple(config.url + (p[: -len("index.html")] if p.endswith("index.html") else p)
                  for p in listed)
     yield page("sitemap.xml", "sitemap.xml", _sitemap, config, urls)

@@ -18,6 +18,7 @@ from ..model import Component, ComponentStatus, Impact, SeverityLevel
 from ..notify.settings import Destination, read_notify
 from ..times import TimeError, parse_date, parse_duration
 from .files import YamlData, parse_yaml, read_text
+from .upstream import Upstream, parse_settings
 
 LANGUAGES = ("en", "zh-CN")
 COMPONENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -36,7 +37,7 @@ DEFAULT_WEIGHTS = {
 }
 
 _TOP_KEYS = ("title", "url", "timezone", "language", "description", "brand", "components",
-             "severities", "uptime", "notify", "probe", "metrics")
+             "severities", "uptime", "notify", "probe", "metrics", "upstream")
 _BRAND_KEYS = ("color", "logo")
 HTML_TAG = re.compile(r"<[A-Za-z/!?]")
 """Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
@@ -79,6 +80,8 @@ class SiteConfig:
     collect: Collect = field(default_factory=Collect, repr=False, compare=False)
     """What `probe` checks and `pull` asks Prometheus for (no output reads it: left out of
     the keys)."""
+    upstream: tuple[Upstream, ...] = ()
+    """Services this site depends on, shown apart from its own components (read.upstream)."""
 
     @property
     def incidents_dir(self) -> Path:
@@ -246,6 +249,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     collect, more = read_collect(raw, data, shown, tuple(s.key for s in severities))
     problems += more
     problems += reader.problems
+    upstream, more = parse_settings(raw.get("upstream"), data, shown)
+    problems += more
     if any(p.is_error for p in problems):
         return None, problems
     root = path.parent
@@ -254,6 +259,7 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
         language=language, description=description, components=components,
         severities=severities, uptime_days=days, target=target, weights=weights,
         brand_color=brand_color, logo=logo, notify=notify, collect=collect,
+        upstream=upstream,
     ), problems
 
 
