@@ -310,7 +310,7 @@ def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
 
 
-@main.command()
+@main.command(short_help="Tell webhooks, chat and e-mail what changed since the last deploy.")
 @click.option("--previous", metavar="PREV",
               help="The site to compare with: the previous build's folder, or the deployed "
                    "site's address (default: the site's url from statuspage.yaml).")
@@ -342,7 +342,7 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
                          Policy(timeout=timeout), datetime.now(UTC)))
 
 
-@main.command()
+@main.command(short_help="Check each component's endpoint; append a row each to metrics/.")
 @click.option("--now", "now_text", metavar="TIME",
               help="Date the rows (and incidents) as if it were this time.")
 @click.option("--open-incidents", is_flag=True,
@@ -365,7 +365,7 @@ def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
     sys.exit(1 if run.errors else 0)
 
 
-@main.command()
+@main.command(short_help="Bring rows from Prometheus and upstream services' status in.")
 @click.option("--since", "since_text", metavar="TIME",
               help="Start here when nothing is stored yet (default: the uptime bars' days).")
 @click.option("--now", "now_text", metavar="TIME", help="Pull up to this time (default: now).")
@@ -386,7 +386,9 @@ def pull(config_path: str, since_text: str | None, now_text: str | None, timeout
     now = _now(now_text, config)
     since = _now(since_text, config, "--since") if since_text else None
     try:
-        lines = pull_prometheus(config, since, now, os.environ)
+        # Said only when there is nothing else to pull either.
+        asked = bool(config.collect.queries) or not config.upstream
+        lines = pull_prometheus(config, since, now, os.environ) if asked else []
     except PullFailed as failed:
         _print_problems(failed.problems, err=True)
         click.echo("pull failed: no file was changed", err=True)

@@ -5,6 +5,7 @@ commit a day), commit only incidents to main, and the publishing job builds with
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -37,26 +38,40 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **(extra or {})}
 
 
-def shell_steps(workflow: dict[str, Any], job: str) -> list[str]:
-    """Return the `run:` scripts of a job, leaving out installing statuspage (the tests run
-    the one under test)."""
-    return [step["run"] for step in workflow["jobs"][job]["steps"]
+def shell_steps(workflow: dict[str, Any], job: str) -> list[dict[str, Any]]:
+    """Return the steps of a job that run a script, leaving out installing statuspage (the
+    tests run the one under test)."""
+    return [step for step in workflow["jobs"][job]["steps"]
             if "run" in step and "pip install" not in step["run"]]
+
+
+OUTCOME = re.compile(r"^steps\.([\w-]+)\.outcome == '(\w+)'$")
 
 
 def run_job(origin: Path, folder: Path, workflow: dict[str, Any], job: str,
             day: str, shims: Path) -> str:
     """Do what GitHub does for a job: a shallow clone of main, then each shell step with
-    `bash -e`, in the job's environment (with the date of `day`)."""
+    `bash -e`, in the job's environment (with the date of `day`); a step may go on after a
+    failure (`continue-on-error`) and run only on another step's outcome (`if`)."""
     subprocess.run(["git", "clone", "--quiet", "--depth=1", "--branch=main",
                     origin.as_uri(), str(folder)], check=True, timeout=60, env=_env())
     env = _env({"DATA_BRANCH": workflow["env"]["DATA_BRANCH"], "FAKE_DAY": day,
                 "PATH": f"{shims}:{_env()['PATH']}"})
     printed = []
-    for script in shell_steps(workflow, job):
-        done = subprocess.run(["bash", "-e", "-c", script], cwd=folder, env=env,
+    outcomes: dict[str, str] = {}
+    for step in shell_steps(workflow, job):
+        condition = step.get("if")
+        if condition is not None:
+            wanted = OUTCOME.match(condition)
+            assert wanted is not None, condition
+            if outcomes.get(wanted.group(1)) != wanted.group(2):
+                continue
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=folder, env=env,
                               capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, (script, done.stdout, done.stderr)
+        if "id" in step:
+            outcomes[step["id"]] = "success" if done.returncode == 0 else "failure"
+        if not step.get("continue-on-error"):
+            assert done.returncode == 0, (step["run"], done.stdout, done.stderr)
         printed.append(done.stdout)
     return "".join(printed)
 
