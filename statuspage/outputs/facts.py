@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from ..compute.metrics_days import Measured
 from ..compute.sla import Period, periods
 from ..compute.status import Overview, Seen, overview, seen, written_instants
 from ..compute.timeline import Remember, timelines
@@ -41,6 +42,8 @@ class Facts:
     """Each static file's published path, by name ('style.css', 'favicon.svg', 'logo')."""
     own_templates: bool
     """Whether the repository has templates of its own (which may show anything)."""
+    measured: Measured = field(default_factory=lambda: Measured({}))
+    """Each measured component's latency and error-rate figures at the build's time."""
     by_component: dict[str, list[Incident]] = field(default_factory=dict)
     """Each component's incidents, newest first."""
 
@@ -55,7 +58,8 @@ class Facts:
 
 
 def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
-           remember: Remember) -> tuple[Facts, dict[str, bytes]]:
+           remember: Remember, measured: Measured | None = None,
+           ) -> tuple[Facts, dict[str, bytes]]:
     """Return what the outputs are declared from, and each asset's bytes by published path
     (`remember` has what pure functions of the site return worked out, or kept)."""
     state = overview(config, site, now)
@@ -74,4 +78,4 @@ def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
                       max(config.uptime_days, YEAR), remember),
         periods=periods(config, site.incidents, now, lambda i: seen_now[i.slug].performance),
         revisions=revisions, settled=Settled(tuple(instants)), assets=named,
-        own_templates=own_templates), files
+        own_templates=own_templates, measured=measured or Measured({})), files

@@ -16,6 +16,8 @@ from ..compute.uptime import ComponentUptime
 from ..model import Component, ComponentStatus, Incident, Maintenance, Site
 from ..read.config import SiteConfig
 from .facts import Facts
+from .metrics_views import Glance, MeasuredRow, MeasuredShown, glances, uptime_rows
+from .metrics_views import shown as measured_shown
 from .record import NOW, Output, page
 from .views import (
     YEAR,
@@ -59,12 +61,14 @@ def outputs(facts: Facts) -> Iterator[Output]:
     days = max(config.uptime_days, RECENT_DAYS)
     today = facts.now.astimezone(config.timezone).date()
     yield page("index.html", "index.html", _front, NOW, config, facts.language,
-               facts.overview, _since(site, today, days, config), facts.figures)
+               facts.overview, _since(site, today, days, config), facts.figures,
+               glances(facts.measured))
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (facts.figures,) if facts.own_templates else ()
     yield page("uptime/index.html", "uptime.html", _uptime, config,
                UptimeTable(facts.language, facts.uptime, MONTHS_ON_UPTIME_PAGE),
-               tuple(facts.periods), *exact)
+               tuple(facts.periods), uptime_rows(facts.measured, MONTHS_ON_UPTIME_PAGE),
+               *exact)
     for component in config.components:
         yield _component_page(facts, component, today)
 
@@ -118,7 +122,7 @@ def _history_month(config: SiteConfig, month: str, newer: str | None, older: str
 
 
 def _front(now: datetime, config: SiteConfig, language: Language, state: Overview, site: Site,
-           figures: dict[str, ComponentUptime]) -> dict[str, Any]:
+           figures: dict[str, ComponentUptime], measured: dict[str, Glance]) -> dict[str, Any]:
     by_component: dict[str, list[Incident]] = {}
     for incident in site.incidents:
         for cid in incident.components:
@@ -130,6 +134,7 @@ def _front(now: datetime, config: SiteConfig, language: Language, state: Overvie
         "active": [maintenance_view(config, m, m.status_at(now)) for m in state.active],
         "upcoming": [maintenance_view(config, m, m.status_at(now)) for m in state.upcoming],
         "recent": _recent(config, site, now),
+        "measured": measured,
         "uptime": {cid: bars(config, language, figure, config.uptime_days,
                              by_component.get(cid, []),
                              tuple(m for m in site.maintenances if cid in m.components), now)
@@ -156,10 +161,12 @@ def _recent(config: SiteConfig, site: Site, now: datetime) -> list[dict[str, Any
 
 
 def _uptime(config: SiteConfig, rows: tuple[UptimeRow, ...], periods: tuple[Period, ...],
+            measured: dict[str, MeasuredRow],
             figures: dict[str, ComponentUptime] | None = None) -> dict[str, Any]:
     weights = {status.value: 100 * weight for status, weight in config.weights.items()}
     names = {"rows": rows, "weights": weights, "months": MONTHS_ON_UPTIME_PAGE,
-             "periods": list(periods)}
+             "periods": list(periods), "measured": measured,
+             "credits": config.metrics.credits}
     if figures is not None:
         names["figures"] = list(figures.values())
     return names
@@ -175,16 +182,17 @@ def _component_page(facts: Facts, component: Component, today: date) -> Output:
                         maintenances)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (FigureOf(facts.uptime, component.id),) if facts.own_templates else ()
+    measured = facts.measured.components.get(component.id)
     return page(f"components/{component.id}/index.html", "component.html", _component, config,
                 component, facts.overview.components[component.id],
                 tuple((i, facts.seen[i.slug]) for i in mine[:COMPONENT_INCIDENTS]), len(mine),
                 tuple((m, facts.status[m.slug]) for m in maintenances[:COMPONENT_INCIDENTS]),
-                shown, *exact)
+                shown, measured_shown(measured) if measured is not None else None, *exact)
 
 
 def _component(config: SiteConfig, component: Component, status: ComponentStatus,
                incidents: tuple[Seeing, ...], total: int, maintenances: tuple[Status, ...],
-               shown: tuple[Bars, tuple[MonthRow, ...]],
+               shown: tuple[Bars, tuple[MonthRow, ...]], measured: MeasuredShown | None,
                figure: ComponentUptime | None = None) -> dict[str, Any]:
     # A bounded page: the newest incidents here, the rest in the history by month.
     bars_shown, months = shown
@@ -197,6 +205,7 @@ def _component(config: SiteConfig, component: Component, status: ComponentStatus
         "maintenances": [maintenance_view(config, m, found) for m, found in maintenances],
         "uptime": bars_shown,
         "months": months,
+        "measured": measured,
     }
     if figure is not None:
         names["figure"] = figure

@@ -16,6 +16,7 @@ from ..i18n import N_
 from ..model import Component, ComponentStatus, Impact, SeverityLevel
 from ..times import TimeError, parse_date, parse_duration
 from .files import YamlData, parse_yaml, read_text
+from .metrics_config import COMPONENT_KEYS, MetricsSettings, read_metrics_settings
 
 LANGUAGES = ("en", "zh-CN")
 COMPONENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -34,7 +35,7 @@ DEFAULT_WEIGHTS = {
 }
 
 _TOP_KEYS = ("title", "url", "timezone", "language", "description", "brand", "components",
-             "severities", "uptime")
+             "severities", "uptime", "metrics")
 _BRAND_KEYS = ("color", "logo")
 HTML_TAG = re.compile(r"<[A-Za-z/!?]")
 """Titles and names are plain text everywhere (pages, feeds, JSON, calendar): no markup."""
@@ -42,9 +43,9 @@ _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".webp": "image/webp"}
 MAX_LOGO_BYTES = 256 * 1024
-_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target")
+_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target", *COMPONENT_KEYS)
 _SEVERITY_KEYS = ("name", "respond", "resolve", "impact")
-_UPTIME_KEYS = ("days", "target", "weights")
+_UPTIME_KEYS = ("days", "target", "weights", "credits")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class SiteConfig:
     """Accent colour of the header, such as '#4f46e5'."""
     logo: Path | None = None
     """Logo shown in the header, a file inside the repository."""
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    """Targets of measured latency and error rate, and service credits."""
 
     @property
     def incidents_dir(self) -> Path:
@@ -234,7 +237,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     components = _components(raw.get("components"), reader, problems)
     severities = _severities(raw.get("severities"), reader, problems)
     days, target, weights = _uptime(raw.get("uptime"), reader, problems)
-    problems += reader.problems
+    metrics, more = read_metrics_settings(raw, data, shown)
+    problems += reader.problems + more
     if any(p.is_error for p in problems):
         return None, problems
     root = path.parent
@@ -242,7 +246,7 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
         root=root, shown_root=_parent(shown), title=title, url=url, timezone=zone,
         language=language, description=description, components=components,
         severities=severities, uptime_days=days, target=target, weights=weights,
-        brand_color=brand_color, logo=logo,
+        brand_color=brand_color, logo=logo, metrics=metrics,
     ), problems
 
 

@@ -1,0 +1,149 @@
+"""Measured figures (SPEC §7): each component's count, errors, error rate and latency
+percentiles per day, per 7/30/90-day window and per calendar month, held against its
+targets, from its days of data (`read.metrics`) with what is left out already taken out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from itertools import chain
+
+from ..model import Component
+from ..read.metrics import HISTOGRAM, LATENCY
+from ..read.metrics_config import MetricsSettings, Targets
+from ..read.metrics_rows import Day
+from .uptime import WINDOWS
+
+PERCENTILES = (50, 95, 99)
+
+
+def nearest_rank(values: Sequence[float], percentile: float) -> float | None:
+    """Return the value at position ⌈p/100 × n⌉ of the sorted `values` (None if empty)."""
+    if not values:
+        return None
+    rank = math.ceil(Fraction(str(percentile)) * len(values) / 100)
+    return values[max(rank, 1) - 1]
+
+
+def histogram_quantile(bounds: Sequence[float], cumulative: Sequence[float], total: float,
+                       percentile: float) -> float | None:
+    """Return Prometheus's `histogram_quantile` of cumulative bucket counts at `bounds`,
+    `total` being the +Inf bucket: linear within the first bucket whose count reaches the
+    rank (from the previous bound, or 0), the highest finite bound past them (None: no
+    observations)."""
+    if total <= 0 or not bounds:
+        return None
+    rank = percentile / 100 * total
+    below, lower = 0.0, 0.0
+    for bound, count in zip(bounds, cumulative, strict=True):
+        if count >= rank and count > below:
+            return lower + (bound - lower) * (rank - below) / (count - below)
+        below, lower = count, bound
+    return bounds[-1]
+
+
+@dataclass(frozen=True)
+class Stat:
+    """The figures of a period; percentiles in ms (None: no latency measured)."""
+
+    count: float
+    errors: float
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    target: float | None
+    """The latency at the target's percentile."""
+
+    @property
+    def error_rate(self) -> float | None:
+        """Return 100 × errors / count, in percent (None when count is 0)."""
+        return 100 * self.errors / self.count if self.count else None
+
+
+@dataclass(frozen=True)
+class MonthStat:
+    """A calendar month's figures and its verdicts (None: no target or no data)."""
+
+    stat: Stat
+    latency_met: bool | None
+    error_rate_met: bool | None
+
+
+@dataclass(frozen=True)
+class ComponentMetrics:
+    """One component's measured figures."""
+
+    component: Component
+    form: str
+    targets: Targets
+    days: tuple[tuple[date, Stat], ...]
+    """The bar window, oldest first, ending today."""
+    windows: dict[str, Stat]
+    months: dict[str, MonthStat]
+    """From the first month with data to this month, oldest first."""
+
+
+class Pool:
+    """A component's days, each as it counts (what is left out already taken out)."""
+
+    def __init__(self, form: str, bounds: tuple[float, ...], days: dict[int, Day],
+                 targets: Targets) -> None:
+        self.form, self.bounds, self.days, self.targets = form, bounds, days, targets
+        self.percentiles: tuple[float, ...] = (
+            *PERCENTILES, targets.latency.percentile if targets.latency else 50)
+
+    def stat(self, ordinals: Iterable[int]) -> Stat:
+        """Return the figures of the days with these ordinals."""
+        found = [day for day in map(self.days.get, ordinals) if day is not None]
+        count = sum(day.count for day in found)
+        errors = sum(day.errors for day in found)
+        quantiles: list[float | None] = [None] * 4
+        if self.form == LATENCY:
+            if len(found) == 1:
+                values: Sequence[float] = found[0].values
+            else:
+                values = sorted(chain.from_iterable(day.values for day in found))
+            quantiles = [nearest_rank(values, p) for p in self.percentiles]
+        elif self.form == HISTOGRAM:
+            with_buckets = [day for day in found if day.buckets]
+            if with_buckets:
+                sums = [math.fsum(column) for column in
+                        zip(*(day.buckets for day in with_buckets), strict=True)]
+                total = math.fsum(day.count for day in with_buckets)
+                quantiles = [histogram_quantile(self.bounds, sums, total, p)
+                             for p in self.percentiles]
+        p50, p95, p99, target = quantiles
+        return Stat(count, errors, p50, p95, p99, target)
+
+    def month(self, first: date) -> MonthStat:
+        """Return the figures of the calendar month that starts on `first`."""
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        stat = self.stat(range(first.toordinal(), following.toordinal()))
+        latency = self.targets.latency
+        return MonthStat(
+            stat,
+            None if latency is None or stat.target is None else stat.target <= latency.ms,
+            None if self.targets.error_rate is None or stat.error_rate is None
+            else stat.error_rate <= self.targets.error_rate)
+
+
+def component_metrics(component: Component, settings: MetricsSettings, form: str,
+                      bounds: tuple[float, ...], days: dict[int, Day], today: date,
+                      bar_days: int) -> ComponentMetrics:
+    """Return a component's figures at a time in `today`, from its days by ordinal (what
+    does not count already taken out)."""
+    pool = Pool(form, bounds, days, settings.targets(component.id))
+    end = today.toordinal()
+    shown = tuple((date.fromordinal(o), pool.stat((o,)))
+                  for o in range(end - bar_days + 1, end + 1))
+    windows = {f"{n}d": pool.stat(range(end - n + 1, end + 1)) for n in WINDOWS}
+    months: dict[str, MonthStat] = {}
+    if days:
+        start = date.fromordinal(min(min(days), end)).replace(day=1)
+        while start <= today:
+            months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start)
+            start = (start + timedelta(days=32)).replace(day=1)
+    return ComponentMetrics(component, form, pool.targets, shown, windows, months)

@@ -1,0 +1,176 @@
+"""Measured-data files, kept read from one build to the next: a file's daily aggregates are
+read again only when its status changes, worked out again only when its bytes do, and a file
+that only grew (rows appended) has only its new bytes read. A first build reads the files in
+a process per core.
+
+Each file's aggregates are kept in a signed file of their own under the cache folder, so an
+appended row rewrites one small file, not the whole cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from datetime import datetime
+from pathlib import Path
+
+from ..compute.metrics_days import Measured, measure
+from ..errors import Location, Problem, error
+from ..model import Site
+from ..read.config import SiteConfig
+from ..read.metrics import check_forms, day_rows, read_file, scan_metrics
+from ..read.metrics_rows import MetricFile, Row
+from .keys import digest
+from .parallel import processes_for, shared
+from .store import cache_folder, file_status, read_signed, secret, settled, write_signed
+
+FORMAT = 1
+PARALLEL_FROM = 4
+"""Files to read before it pays to start processes."""
+MAX_BYTES = 1 << 30
+"""A data file larger than this is refused."""
+
+
+def metrics_folder(config: SiteConfig) -> Path:
+    """Return the folder of measured data."""
+    return config.root / "metrics"
+
+
+def metric_files(config: SiteConfig) -> list[tuple[str, Path, str]]:
+    """Return every data file (component, path, path as shown), for telling whether any
+    changed."""
+    return scan_metrics(metrics_folder(config), {c.id for c in config.components},
+                        config.shown(metrics_folder(config)))[0]
+
+
+class _Entry:
+    """What is kept of one file: the key it was read under, its status and digest, and
+    what it was read to."""
+
+    def __init__(self, key: str, status: tuple[int, ...] | None, known: str,
+                 found: MetricFile, complete: bool) -> None:
+        self.key, self.status, self.digest, self.file = key, status, known, found
+        self.complete = complete
+        """Whether the bytes read ended with a line's end (rows appended start a line)."""
+
+
+class _Read:
+    """Reads whole files (in a forked process): each gives its digest and what it read to."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.zone = config.timezone
+
+    def __call__(self, job: tuple[str, str, str]) -> bytes:
+        path, shown, component = job
+        data, problems = _read(path, shown)
+        if data is None:
+            return pickle.dumps((None, None, problems, False))
+        found, more = read_file(data, shown, component, self.zone)
+        return pickle.dumps((hashlib.sha256(data).hexdigest(), found, problems + more,
+                             data.endswith(b"\n")), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(path: str, shown: str) -> tuple[bytes | None, list[Problem]]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return None, [error(Location(shown), f"can't be read: {exc.strerror}")]
+    if len(data) > MAX_BYTES:
+        return None, [error(Location(shown), f"larger than {MAX_BYTES >> 20} MiB")]
+    return data, []
+
+
+def read_measured(config: SiteConfig, site: Site, now: datetime,
+                  code: str) -> tuple[Measured, list[Problem]]:
+    """Return every component's measured figures at `now` and the problems of the data."""
+    root = metrics_folder(config)
+    found, problems = scan_metrics(root, {c.id for c in config.components},
+                                   config.shown(root) if root.exists() else "metrics")
+    if not found:
+        return Measured({}), problems
+    key = digest(code, FORMAT, config.timezone.key)
+    folder = cache_folder(config.root)
+    store = folder / "metrics" if folder is not None else None
+    signing = secret() if store is not None else None
+    if store is not None:
+        store.mkdir(exist_ok=True)
+    files: list[MetricFile | None] = []
+    fresh: list[tuple[int, str, str, str]] = []
+    names: set[str] = set()
+    scanned = time.time_ns()
+    for index, (component, path, shown) in enumerate(found):
+        name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
+        names.add(name)
+        status = os.stat(path)
+        entry = _load(store, signing, name, key)
+        if entry is not None and entry.status == file_status(status):
+            files.append(entry.file)
+            continue
+        data, more = _read(str(path), shown)
+        if data is None:
+            problems += more
+            files.append(None)
+            continue
+        whole = hashlib.sha256(data).hexdigest()
+        if entry is not None and entry.digest == whole:
+            entry.status = file_status(status) if settled(status, scanned) else None
+            _save(store, signing, name, entry)
+            files.append(entry.file)
+            continue
+        if entry is not None and entry.complete and len(data) > entry.file.end \
+                and hashlib.sha256(data[:entry.file.end]).hexdigest() == entry.digest:
+            grown, more = read_file(data, shown, component, config.timezone, entry.file)
+            problems += more
+            files.append(grown)
+            if grown is not None:
+                _save(store, signing, name, _Entry(
+                    key, file_status(status) if settled(status, scanned) else None, whole,
+                    grown, data.endswith(b"\n")))
+            continue
+        files.append(None)
+        fresh.append((index, str(path), shown, component))
+    job = _Read(config)
+    results = shared(job, [(p, s, c) for _i, p, s, c in fresh],
+                     processes_for(len(fresh), PARALLEL_FROM))
+    for (index, where, shown, _component), pickled in zip(fresh, results, strict=True):
+        whole, read, more, complete = pickle.loads(pickled)
+        problems += more
+        files[index] = read
+        if read is not None:
+            status = os.stat(where)
+            name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
+            _save(store, signing, name, _Entry(
+                key, file_status(status) if settled(status, scanned) else None, whole,
+                read, complete))
+    if store is not None:
+        for stale in store.glob("*.pickle"):
+            if stale.name not in names:
+                stale.unlink(missing_ok=True)
+    kept = [f for f in files if f is not None]
+    problems += check_forms(kept)
+    if len(kept) < len(files) or any(p.is_error for p in problems):
+        return Measured({}), problems
+    paths = {shown: path for _c, path, shown in found}
+
+    def rows_of(file: MetricFile, ordinals: set[int]) -> dict[int, list[Row]]:
+        data, _problems = _read(str(paths[file.shown]), file.shown)
+        return day_rows(data or b"", file.shown, config.timezone, ordinals)
+
+    return measure(config.components, config.metrics, site, kept, now, config.timezone,
+                   config.uptime_days, rows_of), problems
+
+
+def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:
+    if store is None or signing is None:
+        return None
+    found = read_signed(signing, store / name)
+    if found is None or not isinstance(found[1], _Entry) or found[1].key != key:
+        return None
+    return found[1]
+
+
+def _save(store: Path | None, signing: bytes | None, name: str, entry: _Entry) -> None:
+    if store is not None and signing is not None:
+        write_signed(signing, store / name, entry)
