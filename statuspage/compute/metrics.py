@@ -132,17 +132,20 @@ class Pool:
 
 def component_metrics(component: Component, settings: MetricsSettings, form: str,
                       bounds: tuple[float, ...], days: dict[int, Day], today: date,
-                      bar_days: int) -> ComponentMetrics:
+                      bar_days: int, first: int | None = None) -> ComponentMetrics:
     """Return a component's figures at a time in `today`, from its days by ordinal (what
-    does not count already taken out)."""
+    does not count already taken out); its months from that of the day `first` (by
+    default its first day that counts)."""
     pool = Pool(form, bounds, days, settings.targets(component.id))
     end = today.toordinal()
     shown = tuple((date.fromordinal(o), pool.stat((o,)))
                   for o in range(end - bar_days + 1, end + 1))
     windows = {f"{n}d": pool.stat(range(end - n + 1, end + 1)) for n in WINDOWS}
     months: dict[str, MonthStat] = {}
-    if days:
-        start = date.fromordinal(min(min(days), end)).replace(day=1)
+    if first is None and days:
+        first = min(days)
+    if first is not None:
+        start = date.fromordinal(min(first, end)).replace(day=1)
         while start <= today:
             months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start)
             start = (start + timedelta(days=32)).replace(day=1)

@@ -50,10 +50,11 @@ def measure(components: tuple[Component, ...], settings: MetricsSettings, site: 
                  if component.since else -math.inf)
         form = next((f.form for f in mine if f.form != NO_LATENCY), NO_LATENCY)
         bounds = _common_bounds(mine) if form == HISTOGRAM else ()
-        days, first = counted_days(mine, bounds, left_out, since, moment, rows_of)
-        after = min(after, first)
+        days, next_row = counted_days(mine, bounds, left_out, since, moment, rows_of)
+        after = min(after, next_row)
+        first = min((o for f in mine for o in f.days), default=None)
         figures[component.id] = component_metrics(component, settings, form, bounds, days,
-                                                  today, bar_days)
+                                                  today, bar_days, first)
     return Measured(figures, datetime.fromtimestamp(after, zone) if after < math.inf else None)
 
 

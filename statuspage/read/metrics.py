@@ -217,7 +217,7 @@ def read_rows(data: bytes, shown: str, start: int = 0, lines: int = 0,
         header = next(reader, None)
         if header is None:
             return None, iter(()), []
-        columns, lines = tuple(c.strip() for c in header), 1
+        columns = tuple(c.strip() for c in header)
     found = _Reader(shown, columns)
 
     def rows() -> Iterator[tuple[int, Row]]:

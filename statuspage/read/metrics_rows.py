@@ -100,14 +100,17 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
         counts = _floats(columns, count_at, "1")
         errors = _floats(columns, errors_at, "0")
         latencies = None
+        gaps = 0
         if latency_at is not None:
             cells = columns[latency_at]
-            latencies = list(map(float, [c or "nan" for c in cells] if "" in cells else cells))
+            gaps = cells.count("")
+            latencies = list(map(float, [c or "nan" for c in cells] if gaps else cells))
         buckets = [_floats(columns, c, None) for c in bucket_columns]
     except ValueError:
         return False
     del columns
-    gaps = latencies is not None and any(v != v for v in latencies)
+    if latencies is not None and sum(v != v for v in latencies) != gaps:
+        return False  # 'nan' written: not a number
     checked = [counts, errors, *buckets]
     if latencies is not None:
         checked.append([v for v in latencies if v == v] if gaps else latencies)
