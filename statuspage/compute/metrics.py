@@ -4,12 +4,14 @@ targets, from its days of data (`read.metrics`) with what is left out already ta
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from itertools import chain
+from typing import Any, TypeVar
 
 from ..model import Component
 from ..read.metrics import HISTOGRAM, LATENCY
@@ -19,13 +21,28 @@ from .uptime import WINDOWS
 
 PERCENTILES = (50, 95, 99)
 
+T = TypeVar("T")
+Keep = Callable[[str, Callable[[], Any]], Any]
+"""How a build has a result worked out: `keep(key, make)` returns `make()`, or what it
+returned for the same key, kept from an earlier build."""
+
+
+def _work_out(_key: str, make: Callable[[], T]) -> T:
+    return make()
+
 
 def nearest_rank(values: Sequence[float], percentile: float) -> float | None:
     """Return the value at position ⌈p/100 × n⌉ of the sorted `values` (None if empty)."""
     if not values:
         return None
-    rank = math.ceil(Fraction(str(percentile)) * len(values) / 100)
+    rank = math.ceil(_exact(percentile) * len(values) / 100)
     return values[max(rank, 1) - 1]
+
+
+@functools.lru_cache(maxsize=64)
+def _exact(percentile: float) -> Fraction:
+    """Return the percentile as written (95.1, not the float nearest it)."""
+    return Fraction(str(percentile))
 
 
 def histogram_quantile(bounds: Sequence[float], cumulative: Sequence[float], total: float,
@@ -118,10 +135,18 @@ class Pool:
         p50, p95, p99, target = quantiles
         return Stat(count, errors, p50, p95, p99, target)
 
-    def month(self, first: date) -> MonthStat:
-        """Return the figures of the calendar month that starts on `first`."""
+    def month(self, first: date, keep: Keep = _work_out) -> MonthStat:
+        """Return the figures of the calendar month that starts on `first` (`keep` may have
+        them from an earlier build, under a digest of all they follow from)."""
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        stat = self.stat(range(first.toordinal(), following.toordinal()))
+        ordinals = range(first.toordinal(), following.toordinal())
+        key = repr((self.form, self.bounds, self.targets, self.percentiles,
+                    [(o, self.days[o].fingerprint()) for o in ordinals if o in self.days]))
+        found: MonthStat = keep(key, lambda: self._month(ordinals))
+        return found
+
+    def _month(self, ordinals: range) -> MonthStat:
+        stat = self.stat(ordinals)
         latency = self.targets.latency
         return MonthStat(
             stat,
@@ -132,7 +157,8 @@ class Pool:
 
 def component_metrics(component: Component, settings: MetricsSettings, form: str,
                       bounds: tuple[float, ...], days: dict[int, Day], today: date,
-                      bar_days: int, first: int | None = None) -> ComponentMetrics:
+                      bar_days: int, first: int | None = None,
+                      keep: Keep = _work_out) -> ComponentMetrics:
     """Return a component's figures at a time in `today`, from its days by ordinal (what
     does not count already taken out); its months from that of the day `first` (by
     default its first day that counts)."""
@@ -147,6 +173,6 @@ def component_metrics(component: Component, settings: MetricsSettings, form: str
     if first is not None:
         start = date.fromordinal(min(first, end)).replace(day=1)
         while start <= today:
-            months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start)
+            months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start, keep)
             start = (start + timedelta(days=32)).replace(day=1)
     return ComponentMetrics(component, form, pool.targets, shown, windows, months)

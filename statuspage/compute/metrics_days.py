@@ -3,6 +3,7 @@ maintenance windows, time before its `since` and rows after `now` (SPEC §7)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from ..model import Component, Site
 from ..read.metrics import HISTOGRAM, LATENCY, trimmed
 from ..read.metrics_config import MetricsSettings
 from ..read.metrics_rows import NO_LATENCY, Day, MetricFile, Row
-from .metrics import ComponentMetrics, component_metrics
+from .metrics import ComponentMetrics, Keep, _work_out, component_metrics
 
 RowsOf = Callable[[MetricFile, set[int]], dict[int, list[Row]]]
 """Reads a file's rows again, those of the days with the given ordinals."""
@@ -31,8 +32,9 @@ class Measured:
 
 def measure(components: tuple[Component, ...], settings: MetricsSettings, site: Site,
             files: list[MetricFile], now: datetime, zone: ZoneInfo, bar_days: int,
-            rows_of: RowsOf) -> Measured:
-    """Return the figures of each component with data files at `now`."""
+            rows_of: RowsOf, keep: Keep = _work_out) -> Measured:
+    """Return the figures of each component with data files at `now` (`keep` may have what
+    does not change from one build to the next: past months, days cut by maintenance)."""
     by_component: dict[str, list[MetricFile]] = {}
     for found in files:
         by_component.setdefault(found.component, []).append(found)
@@ -50,11 +52,11 @@ def measure(components: tuple[Component, ...], settings: MetricsSettings, site: 
                  if component.since else -math.inf)
         form = next((f.form for f in mine if f.form != NO_LATENCY), NO_LATENCY)
         bounds = _common_bounds(mine) if form == HISTOGRAM else ()
-        days, next_row = counted_days(mine, bounds, left_out, since, moment, rows_of)
+        days, next_row = counted_days(mine, bounds, left_out, since, moment, rows_of, keep)
         after = min(after, next_row)
         first = min((o for f in mine for o in f.days), default=None)
         figures[component.id] = component_metrics(component, settings, form, bounds, days,
-                                                  today, bar_days, first)
+                                                  today, bar_days, first, keep)
     return Measured(figures, datetime.fromtimestamp(after, zone) if after < math.inf else None)
 
 
@@ -70,7 +72,7 @@ def _common_bounds(files: list[MetricFile]) -> tuple[float, ...]:
 
 def counted_days(files: list[MetricFile], bounds: tuple[float, ...],
                  left_out: list[tuple[float, float]], since: float, now: float,
-                 rows_of: RowsOf) -> tuple[dict[int, Day], float]:
+                 rows_of: RowsOf, keep: Keep = _work_out) -> tuple[dict[int, Day], float]:
     """Return a component's days by ordinal, from its files, as they count (a day that a
     span of `left_out`, `since` or `now` cuts is added up again from its rows), and the
     time of the first row after `now` (inf: none)."""
@@ -89,14 +91,36 @@ def counted_days(files: list[MetricFile], bounds: tuple[float, ...],
                 cut.add(ordinal)
                 continue
             pieces.setdefault(ordinal, []).append(_projected(day, found, bounds))
-        if cut:
-            for ordinal, rows in rows_of(found, cut).items():
-                after = min([after, *(r.time for r in rows if r.time > now)])
-                day = trimmed(rows, left_out, since, now)
-                if day.count or len(day.values):
-                    pieces.setdefault(ordinal, []).append(_projected(day, found, bounds))
+        for ordinal, (day, later) in _cut(found, cut, left_out, since, now, rows_of,
+                                          keep).items():
+            after = min(after, later)
+            if day.count or len(day.values):
+                pieces.setdefault(ordinal, []).append(_projected(day, found, bounds))
     return {ordinal: found[0] if len(found) == 1 else _joined(found)
             for ordinal, found in pieces.items()}, after
+
+
+def _cut(found: MetricFile, cut: set[int], left_out: list[tuple[float, float]], since: float,
+         now: float, rows_of: RowsOf, keep: Keep) -> dict[int, tuple[Day, float]]:
+    """Return each cut day of the file as it counts, and the time of its first row after
+    `now` (inf: none), kept by the day's fingerprint and what cuts it; the file's rows are
+    read again only for days not kept."""
+    read: dict[int, list[Row]] = {}
+
+    def make(ordinal: int) -> tuple[Day, float]:
+        if not read:
+            read.update(rows_of(found, cut) or {-1: []})
+        rows = read.get(ordinal, [])
+        return (trimmed(rows, left_out, since, now),
+                min([math.inf, *(r.time for r in rows if r.time > now)]))
+
+    result = {}
+    for ordinal in sorted(cut):
+        day = found.days[ordinal]
+        key = repr((found.shown, ordinal, day.fingerprint(), since, now if day.last > now
+                    else None, [s for s in left_out if s[0] <= day.last and day.first < s[1]]))
+        result[ordinal] = keep(key, functools.partial(make, ordinal))
+    return result
 
 
 def _projected(day: Day, found: MetricFile, bounds: tuple[float, ...]) -> Day:

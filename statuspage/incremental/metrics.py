@@ -12,8 +12,10 @@ import hashlib
 import os
 import pickle
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..compute.metrics_days import Measured, measure
 from ..errors import Location, Problem, error
@@ -28,6 +30,7 @@ from .store import cache_folder, file_status, read_signed, secret, settled, writ
 FORMAT = 1
 PARALLEL_FROM = 4
 """Files to read before it pays to start processes."""
+MEMO = "memo.pickle"
 MAX_BYTES = 1 << 30
 """A data file larger than this is refused."""
 
@@ -146,7 +149,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
                 read, complete))
     if store is not None:
         for stale in store.glob("*.pickle"):
-            if stale.name not in names:
+            if stale.name not in names and stale.name != MEMO:
                 stale.unlink(missing_ok=True)
     kept = [f for f in files if f is not None]
     problems += check_forms(kept)
@@ -158,8 +161,34 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         data, _problems = _read(str(paths[file.shown]), file.shown)
         return day_rows(data or b"", file.shown, config.timezone, ordinals)
 
-    return measure(config.components, config.metrics, site, kept, now, config.timezone,
-                   config.uptime_days, rows_of), problems
+    before = read_signed(signing, store / MEMO) if store is not None and signing else None
+    memo = _Kept(key, before[1][1] if before is not None and isinstance(before[1], tuple)
+                 and before[1][0] == key else {})
+    measured = measure(config.components, config.metrics, site, kept, now, config.timezone,
+                       config.uptime_days, rows_of, memo)
+    if memo.new.keys() != memo.old.keys() and store is not None and signing is not None:
+        write_signed(signing, store / MEMO, (key, memo.new))
+    return measured, problems
+
+
+class _Kept:
+    """What measuring worked out (past months, days cut by maintenance), by a digest of all
+    it follows from, from the last build; what this build asks for is kept for the next."""
+
+    def __init__(self, key: str, old: dict[str, Any]) -> None:
+        self.key, self.old = key, old
+        self.new: dict[str, Any] = {}
+
+    def __call__(self, key: str, make: Callable[[], Any]) -> Any:
+        name = digest(self.key, key)
+        found = self.new.get(name, self.old.get(name, _MISSING))
+        if found is _MISSING:
+            found = make()
+        self.new[name] = found
+        return found
+
+
+_MISSING = object()
 
 
 def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:

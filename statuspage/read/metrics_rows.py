@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import hashlib
 import io
 import math
 import operator
@@ -62,6 +63,13 @@ class Day:
         if len(self.values) > 1:
             self.values = array("d", sorted(self.values))
 
+    def fingerprint(self) -> str:
+        """Return a digest of everything the day adds up to."""
+        found = hashlib.sha256(self.values.tobytes())
+        found.update(repr((self.count, self.errors, self.buckets, self.first,
+                           self.last)).encode())
+        return found.hexdigest()[:32]
+
 
 @dataclass
 class MetricFile:
@@ -93,33 +101,40 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
         return False
     if not columns or not columns[0]:
         return True
+    for column in (count_at, errors_at, latency_at, *bucket_columns):
+        if column is not None:
+            joined = "".join(columns[column])
+            # nan, inf and negative numbers (and exponents like 1e-3): read one by one
+            if "n" in joined or "N" in joined or "-" in joined:
+                return False
     try:
         moments = list(map(datetime.fromisoformat, columns[time_at]))
-        if None in map(_zone_of, moments):
+        if None in map(datetime.utcoffset, moments):
             return False
         counts = _floats(columns, count_at, "1")
         errors = _floats(columns, errors_at, "0")
         latencies = None
-        gaps = 0
+        gaps: list[int] = []
         if latency_at is not None:
             cells = columns[latency_at]
-            gaps = cells.count("")
-            latencies = list(map(float, [c or "nan" for c in cells] if gaps else cells))
+            if "" in cells:
+                cells = list(cells)
+                gaps.append(cells.index(""))
+                while True:
+                    cells[gaps[-1]] = "nan"
+                    try:
+                        gaps.append(cells.index("", gaps[-1] + 1))
+                    except ValueError:
+                        break
+            latencies = list(map(float, cells))
         buckets = [_floats(columns, c, None) for c in bucket_columns]
     except ValueError:
         return False
     del columns
-    if latencies is not None and sum(v != v for v in latencies) != gaps:
-        return False  # 'nan' written: not a number
-    checked = [counts, errors, *buckets]
-    if latencies is not None:
-        checked.append([v for v in latencies if v == v] if gaps else latencies)
-    if any(c and (not all(map(math.isfinite, c)) or min(c) < 0) for c in checked):
-        return False
     if not all(map(operator.le, errors, counts)):
         return False
-    if latencies is not None and any(v == v and c != 1 for v, c in zip(latencies, counts,
-                                                                           strict=True)):
+    if latencies is not None and counts.count(1.0) != len(counts) and any(
+            v == v and c != 1 for v, c in zip(latencies, counts, strict=True)):
         return False
     for lower, upper in zip(buckets, [*buckets[1:], counts], strict=False):
         if not all(map(operator.le, lower, upper)):
@@ -131,6 +146,7 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
         buckets = [[b[i] for i in order] for b in buckets]
         if latencies is not None:
             latencies = [latencies[i] for i in order]
+            gaps = [i for i, v in enumerate(latencies) if v != v]
     days = found.days
     first = datetime.fromtimestamp(moments[0].timestamp(), zone).date().toordinal()
     position = 0
@@ -148,7 +164,9 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
             day.last = max(day.last, moments[stop - 1].timestamp())
             if latencies is not None:
                 here = latencies[position:stop]
-                day.values.extend([v for v in here if v == v] if gaps else here)
+                if bisect.bisect_left(gaps, position) < bisect.bisect_left(gaps, stop):
+                    here = [v for v in here if v == v]
+                day.values.extend(here)
             if buckets:
                 sums = [sum(column[position:stop]) for column in buckets]
                 day.buckets = ([a + b for a, b in zip(day.buckets, sums, strict=True)]
@@ -170,7 +188,7 @@ def _columns(text: str, width: int, header: bool) -> list[list[str]] | None:
         if any(len(row) != width for row in table):
             return None
         return [list(c) for c in zip(*table, strict=True)] if table else []
-    lines = text.replace("\r", "").split("\n")
+    lines = (text.replace("\r", "") if "\r" in text else text).split("\n")
     if header:
         lines = lines[1:]
     if "" in lines:
@@ -183,15 +201,14 @@ def _columns(text: str, width: int, header: bool) -> list[list[str]] | None:
     return [cells[i::width] for i in range(width)]
 
 
-def _zone_of(moment: datetime) -> object:
-    return moment.tzinfo
-
-
 def _floats(columns: list[list[str]], column: int | None,
             default: str | None) -> list[float]:
     if column is None:
         return [float(default or 0)] * len(columns[0])
     cells = columns[column]
-    if default is not None and "" in cells:
-        cells = [c or default for c in cells]
+    if default is not None:
+        if cells.count(default) == len(cells):
+            return [float(default)] * len(cells)
+        if "" in cells:
+            cells = [c or default for c in cells]
     return list(map(float, cells))
