@@ -261,3 +261,16 @@ def test_days_cut_only_where_something_is_left_out() -> None:
     days, after = counted_days([found], (), [], -math.inf,
                                datetime(2026, 11, 1, 0, 30, tzinfo=UTC).timestamp(), rows_of)
     assert days == {} and after == datetime(2026, 11, 1, 1, tzinfo=UTC).timestamp()
+
+
+def test_a_file_without_latency_beside_a_histogram_counts_in_the_error_rate_only(
+        make_repo: Callable[[str], Repo]) -> None:
+    repo = make_repo(CONFIG)
+    repo.write("metrics/web/2026-11.csv", WEB)
+    repo.write("metrics/web/errors.csv", "time,count,errors\n2026-11-24T03:00:00Z,20,3\n")
+    assert repo.build().exit_code == 0
+    web = json.loads((repo.site / "api/metrics.json").read_text())["components"][0]
+    # As above (p50 175 of the histogram's 20), with 40 requests and 4 errors.
+    assert _days(web)["2026-11-24"] == {"date": "2026-11-24", "count": 40, "errors": 4,
+                                        "error_rate": 10.0, "p50": 175.0, "p95": 500.0,
+                                        "p99": 500.0}

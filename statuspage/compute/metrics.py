@@ -129,7 +129,7 @@ class Pool:
             if with_buckets:
                 sums = [math.fsum(column) for column in
                         zip(*(day.buckets for day in with_buckets), strict=True)]
-                total = math.fsum(day.count for day in with_buckets)
+                total = math.fsum(day.observed for day in with_buckets)
                 quantiles = [histogram_quantile(self.bounds, sums, total, p)
                              for p in self.percentiles]
         p50, p95, p99, target = quantiles

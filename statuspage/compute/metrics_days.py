@@ -129,7 +129,7 @@ def _projected(day: Day, found: MetricFile, bounds: tuple[float, ...]) -> Day:
         return day
     keep = [found.bounds.index(b) for b in bounds]
     return Day(day.count, day.errors, day.values, [day.buckets[i] for i in keep],
-               day.first, day.last)
+               day.first, day.last, day.observed)
 
 
 def _joined(days: list[Day]) -> Day:
@@ -138,7 +138,8 @@ def _joined(days: list[Day]) -> Day:
     return Day(sum(d.count for d in days), sum(d.errors for d in days),
                array("d", sorted(v for d in days for v in d.values)),
                [math.fsum(c) for c in zip(*buckets, strict=True)] if buckets else [],
-               min(d.first for d in days), max(d.last for d in days))
+               min(d.first for d in days), max(d.last for d in days),
+               sum(d.observed for d in days))
 
 
 __all__ = ["LATENCY", "Measured", "counted_days", "measure"]

@@ -27,7 +27,7 @@ from .keys import digest
 from .parallel import processes_for, shared
 from .store import cache_folder, file_status, read_signed, secret, settled, write_signed
 
-FORMAT = 1
+FORMAT = 2
 PARALLEL_FROM = 4
 """Files to read before it pays to start processes."""
 MEMO = "memo.pickle"

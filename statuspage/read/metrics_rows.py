@@ -43,6 +43,9 @@ class Day:
     first: float = math.inf
     last: float = -math.inf
     """The earliest and latest row's time."""
+    observed: float = 0.0
+    """The count of the rows with a histogram (its +Inf bucket: rows of a file without
+    latency may share the day)."""
 
     def add(self, row: Row) -> None:
         """Add a row (its latency is appended unsorted: `seal` sorts)."""
@@ -51,6 +54,7 @@ class Day:
         if row.latency is not None:
             self.values.append(row.latency)
         if row.buckets:
+            self.observed += row.total
             if self.buckets:
                 self.buckets = [a + b for a, b in zip(self.buckets, row.buckets, strict=True)]
             else:
@@ -66,8 +70,8 @@ class Day:
     def fingerprint(self) -> str:
         """Return a digest of everything the day adds up to."""
         found = hashlib.sha256(self.values.tobytes())
-        found.update(repr((self.count, self.errors, self.buckets, self.first,
-                           self.last)).encode())
+        found.update(repr((self.count, self.errors, self.buckets, self.first, self.last,
+                           self.observed)).encode())
         return found.hexdigest()[:32]
 
 
@@ -168,6 +172,7 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
                     here = [v for v in here if v == v]
                 day.values.extend(here)
             if buckets:
+                day.observed += sum(counts[position:stop])
                 sums = [sum(column[position:stop]) for column in buckets]
                 day.buckets = ([a + b for a, b in zip(day.buckets, sums, strict=True)]
                                if day.buckets else sums)
