@@ -27,7 +27,7 @@ from .keys import digest
 from .parallel import processes_for, shared
 from .store import cache_folder, file_status, read_signed, secret, settled, write_signed
 
-FORMAT = 2
+FORMAT = 3
 PARALLEL_FROM = 4
 """Files to read before it pays to start processes."""
 MEMO = "memo.pickle"
@@ -52,10 +52,12 @@ class _Entry:
     what it was read to."""
 
     def __init__(self, key: str, status: tuple[int, ...] | None, known: str,
-                 found: MetricFile, complete: bool) -> None:
+                 found: MetricFile, complete: bool, warnings: list[Problem]) -> None:
         self.key, self.status, self.digest, self.file = key, status, known, found
         self.complete = complete
         """Whether the bytes read ended with a line's end (rows appended start a line)."""
+        self.warnings = warnings
+        """The file's warnings (an unknown column), said again while it is kept."""
 
 
 class _Read:
@@ -106,9 +108,15 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
     for index, (component, path, shown) in enumerate(found):
         name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
         names.add(name)
-        status = os.stat(path)
+        try:
+            status = os.stat(path)
+        except OSError as exc:
+            problems.append(error(Location(shown), f"can't be read: {exc.strerror}"))
+            files.append(None)
+            continue
         entry = _load(store, signing, name, key)
         if entry is not None and entry.status == file_status(status):
+            problems += entry.warnings
             files.append(entry.file)
             continue
         data, more = _read(str(path), shown)
@@ -120,17 +128,18 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         if entry is not None and entry.digest == whole:
             entry.status = file_status(status) if settled(status, scanned) else None
             _save(store, signing, name, entry)
+            problems += entry.warnings
             files.append(entry.file)
             continue
         if entry is not None and entry.complete and len(data) > entry.file.end \
                 and hashlib.sha256(data[:entry.file.end]).hexdigest() == entry.digest:
             grown, more = read_file(data, shown, component, config.timezone, entry.file)
-            problems += more
+            problems += more  # (the header's warnings again, with the new rows' problems)
             files.append(grown)
             if grown is not None:
                 _save(store, signing, name, _Entry(
                     key, file_status(status) if settled(status, scanned) else None, whole,
-                    grown, data.endswith(b"\n")))
+                    grown, data.endswith(b"\n"), more))
             continue
         files.append(None)
         fresh.append((index, str(path), shown, component))
@@ -142,11 +151,14 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         problems += more
         files[index] = read
         if read is not None:
-            status = os.stat(where)
+            try:
+                status = os.stat(where)
+            except OSError:
+                continue  # (gone since: the next build finds out)
             name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
             _save(store, signing, name, _Entry(
                 key, file_status(status) if settled(status, scanned) else None, whole,
-                read, complete))
+                read, complete, more))
     if store is not None:
         for stale in store.glob("*.pickle"):
             if stale.name not in names and stale.name != MEMO:
