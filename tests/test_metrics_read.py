@@ -188,3 +188,17 @@ def test_a_kept_file_still_says_its_warnings(repo: Repo) -> None:
     with (repo.root / "metrics/api/a.csv").open("a") as handle:
         handle.write("2026-11-24T09:05:00Z,95,eu\n")
     assert problem_lines(repo.build()) == [warning]
+
+
+@pytest.mark.parametrize("extra", ["", ",region"])
+def test_a_line_with_a_cell_too_many_beside_one_with_one_too_few(repo: Repo, extra: str) -> None:
+    cells = ",eu" if extra else ""
+    repo.write("metrics/api/a.csv", f"time,count,errors,latency_ms{extra}\n"
+               f"2026-11-24T09:00:00Z,1,0,90{cells}\n"
+               f"2026-11-24T09:05:00Z,1,0,90,2026-11-24T09:06:00Z{cells}\n"
+               f"2026-11-24T09:10:00Z,1,0{cells}\n"
+               f"2026-11-24T09:15:00Z,1,0,90{cells}\n")
+    width = 5 if extra else 4
+    assert problem_lines(repo.check())[-2:] == [
+        f"{shown(repo, 'metrics/api/a.csv')}:3: error: {width + 1} values for {width} columns",
+        f"{shown(repo, 'metrics/api/a.csv')}:4: error: {width - 1} values for {width} columns"]

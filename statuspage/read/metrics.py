@@ -20,11 +20,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import Location, Problem, error, warning
-from .metrics_rows import NO_LATENCY, Day, MetricFile, Row, by_columns
+from .metrics_rows import NO_LATENCY, READ, Day, MetricFile, Row, by_columns
 
 LATENCY = "latency_ms"
 HISTOGRAM = "le"
-KNOWN = ("time", "count", "errors", LATENCY)
+KNOWN = READ
 MAX_PROBLEMS = 20
 """Problems reported per file: a file with a systematic mistake has it on every row."""
 

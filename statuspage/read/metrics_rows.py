@@ -17,6 +17,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 NO_LATENCY = "none"
+READ = ("time", "count", "errors", "latency_ms")
+"""The columns read (besides le_*)."""
 
 
 class Row(NamedTuple):
@@ -99,8 +101,9 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
     """Add the file's rows after `start` to `found` a column at a time (tens of times as fast
     as row by row), if every row is good; False (nothing added) if any is not, for the rows
     to be read one by one, each bad one a problem."""
+    every = all(c in READ or c.startswith("le_") for c in header)
     columns = _columns(data[start:].decode("utf-8-sig" if start == 0 else "utf-8"),
-                       len(header), start == 0)
+                       len(header), start == 0, every)
     if columns is None:
         return False
     if not columns or not columns[0]:
@@ -184,25 +187,33 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
     return True
 
 
-def _columns(text: str, width: int, header: bool) -> list[list[str]] | None:
+def _columns(text: str, width: int, header: bool, every: bool) -> list[list[str]] | None:
     """Return the text's cells column by column (without the header line, if `header`),
-    or None if a line has another number of cells than `width`."""
+    or None if a line has another number of cells than `width` (`every`: each column is
+    read)."""
     if '"' in text:  # quoted cells: the csv module's business
         table = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
         table = table[1:] if header else table
         if any(len(row) != width for row in table):
             return None
         return [list(c) for c in zip(*table, strict=True)] if table else []
-    lines = (text.replace("\r", "") if "\r" in text else text).split("\n")
+    if "\r" in text:
+        text = text.replace("\r", "")
     if header:
-        lines = lines[1:]
-    if "" in lines:
-        lines = [line for line in lines if line]
-    if not lines:
+        text = text[text.find("\n") + 1:] if "\n" in text else ""
+    if "\n\n" in text or text.startswith("\n"):  # blank lines
+        text = "\n".join(line for line in text.split("\n") if line) + "\n"
+    text = text.removesuffix("\n")
+    if not text:
         return []
-    if set(map(str.count, lines, repeat(","))) != {width - 1}:
+    # Every line must have width - 1 commas. Counted over the whole text when every column
+    # is read: a line with one too many and another with one too few would shift the cells
+    # between them, putting each of those lines' time in a numeric column, which then does
+    # not read as a number. A column that is not read could take a time unnoticed.
+    if text.count(",") != (width - 1) * (text.count("\n") + 1) or (not every and set(
+            map(str.count, text.split("\n"), repeat(","))) != {width - 1}):
         return None
-    cells = ",".join(lines).split(",")
+    cells = text.replace("\n", ",").split(",")
     return [cells[i::width] for i in range(width)]
 
 
