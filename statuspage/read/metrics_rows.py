@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 NO_LATENCY = "none"
 READ = ("time", "count", "errors", "latency_ms")
 """The columns read (besides le_*)."""
+_ZONE = operator.attrgetter("tzinfo")
 
 
 class Row(NamedTuple):
@@ -116,7 +117,7 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
                 return False
     try:
         moments = list(map(datetime.fromisoformat, columns[time_at]))
-        if None in map(datetime.utcoffset, moments):
+        if None in map(_ZONE, moments):
             return False
         counts = _floats(columns, count_at, "1")
         errors = _floats(columns, errors_at, "0")
