@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from statuspage.config import DEFAULT_SEVERITIES, SiteConfig
+from statuspage.compute.uptime import compute
 from statuspage.model import (
     Component,
     ComponentStatus,
@@ -23,7 +23,7 @@ from statuspage.model import (
     StatusStep,
     Update,
 )
-from statuspage.uptime import compute
+from statuspage.read.config import DEFAULT_SEVERITIES, SiteConfig
 
 STATUSES = [ComponentStatus.MAJOR_OUTAGE, ComponentStatus.PARTIAL_OUTAGE,
             ComponentStatus.DEGRADED_PERFORMANCE]
