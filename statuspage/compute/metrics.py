@@ -35,14 +35,16 @@ def nearest_rank(values: Sequence[float], percentile: float) -> float | None:
     """Return the value at position ⌈p/100 × n⌉ of the sorted `values` (None if empty)."""
     if not values:
         return None
-    rank = math.ceil(_exact(percentile) * len(values) / 100)
+    numerator, denominator = _exact(percentile)
+    rank = -(-numerator * len(values) // (denominator * 100))  # ⌈p × n / 100⌉, exactly
     return values[max(rank, 1) - 1]
 
 
 @functools.lru_cache(maxsize=64)
-def _exact(percentile: float) -> Fraction:
-    """Return the percentile as written (95.1, not the float nearest it)."""
-    return Fraction(str(percentile))
+def _exact(percentile: float) -> tuple[int, int]:
+    """Return the percentile as written (95.1, not the float nearest it), as a fraction."""
+    found = Fraction(str(percentile))
+    return found.numerator, found.denominator
 
 
 def histogram_quantile(bounds: Sequence[float], cumulative: Sequence[float], total: float,
@@ -112,18 +114,22 @@ class Pool:
         self.percentiles: tuple[float, ...] = (
             *PERCENTILES, targets.latency.percentile if targets.latency else 50)
 
-    def stat(self, ordinals: Iterable[int]) -> Stat:
-        """Return the figures of the days with these ordinals."""
+    def stat(self, ordinals: Iterable[int], values: list[float] | None = None) -> Stat:
+        """Return the figures of the days with these ordinals (`values`: their latencies
+        sorted, if known)."""
         found = [day for day in map(self.days.get, ordinals) if day is not None]
         count = sum(day.count for day in found)
         errors = sum(day.errors for day in found)
         quantiles: list[float | None] = [None] * 4
         if self.form == LATENCY:
-            if len(found) == 1:
-                values: Sequence[float] = found[0].values
+            ordered: Sequence[float]
+            if values is not None:
+                ordered = values
+            elif len(found) == 1:
+                ordered = found[0].values
             else:
-                values = sorted(chain.from_iterable(day.values for day in found))
-            quantiles = [nearest_rank(values, p) for p in self.percentiles]
+                ordered = sorted(chain.from_iterable(day.values for day in found))
+            quantiles = [nearest_rank(ordered, p) for p in self.percentiles]
         elif self.form == HISTOGRAM:
             with_buckets = [day for day in found if day.buckets]
             if with_buckets:
@@ -134,6 +140,22 @@ class Pool:
                              for p in self.percentiles]
         p50, p95, p99, target = quantiles
         return Stat(count, errors, p50, p95, p99, target)
+
+    def windows(self, end: int) -> dict[str, Stat]:
+        """Return the figures of the 7, 30 and 90 days ending with the day `end`: each
+        window's latencies sorted from the shorter one's and the days it adds."""
+        found = {}
+        values: list[float] = []
+        covered = 0
+        for length in sorted(WINDOWS):
+            days = range(end - length + 1, end + 1)
+            if self.form == LATENCY:
+                values = sorted(chain(values, *(self.days[o].values for o in
+                                                range(end - length + 1, end - covered + 1)
+                                                if o in self.days)))
+                covered = length
+            found[f"{length}d"] = self.stat(days, values if self.form == LATENCY else None)
+        return found
 
     def month(self, first: date, keep: Keep = _work_out) -> MonthStat:
         """Return the figures of the calendar month that starts on `first` (`keep` may have
@@ -166,7 +188,7 @@ def component_metrics(component: Component, settings: MetricsSettings, form: str
     end = today.toordinal()
     shown = tuple((date.fromordinal(o), pool.stat((o,)))
                   for o in range(end - bar_days + 1, end + 1))
-    windows = {f"{n}d": pool.stat(range(end - n + 1, end + 1)) for n in WINDOWS}
+    windows = pool.windows(end)
     months: dict[str, MonthStat] = {}
     if first is None and days:
         first = min(days)
