@@ -19,6 +19,7 @@ from .incremental import quiet
 from .incremental.keys import Keys, code_identity, digest, folder_digest
 from .incremental.making import Maker, make_site, previous_keys, save_keys
 from .incremental.memo import Memo
+from .incremental.metrics import read_measured
 from .incremental.parallel import ProcessFailed
 from .incremental.parsed import ParseCache, parse_files
 from .incremental.session import Session
@@ -70,13 +71,15 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
         if done is not None:
             return BuildResult(out, *done)
     site, problems, cache = _check(config, now, files, code)                  # check
+    measured, more = read_measured(config, site, now, code)
+    problems += more
     upstream = _upstream(config, problems)
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
     _check_output(config, out, problems)
     memo = Memo(store, code)
     facts, assets = gather(config, site, now, own is not None and                # compute
-                           site_files.templates_overridden(config), memo, upstream)
+                           site_files.templates_overridden(config), memo, measured, upstream)
     outputs = declare(facts, assets)                                           # outputs
     # The parsed files are kept for the next build and let go of before processes fork
     # (they would otherwise share what this one then frees).
@@ -100,6 +103,8 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     save_keys(store, writer, made.keys)
     horizon = settled_until(site, facts.overview, now, list(facts.settled.instants),
                             config.timezone)
+    if horizon is not None and measured.next_row is not None:
+        horizon = min(horizon, measured.next_row)  # a row's time comes: the figures move
     quiet.keep(store, out, now, inputs if files is not None and trusted else None, horizon,
                outputs, (headline, facts.assets), problems)
     if store.spare is not None:
@@ -113,7 +118,7 @@ def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     site, problems, cache = _check(config, now, scan_documents(config.incidents_dir), code)
     cache.save()
     _upstream(config, problems)
-    return site, problems
+    return site, problems + read_measured(config, site, now, code)[1]
 
 
 def _upstream(config: SiteConfig, problems: list[Problem]) -> tuple[UpstreamStatus, ...]:

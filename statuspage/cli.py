@@ -444,8 +444,8 @@ def serve(config_path: str, port: int, host: str) -> None:
                 parts[0] == "site")
 
         try:
-            server = Server(builder, [root / "incidents", root / "templates"], host, port,
-                            report=report, ignored=ignored, shallow=(root,))
+            server = Server(builder, [root / "incidents", root / "templates", root / "metrics"],
+                            host, port, report=report, ignored=ignored, shallow=(root,))
         except OSError as exc:
             builder.stop()
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None

@@ -134,6 +134,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("example")
     shutil.copy(REPO_ROOT / "statuspage.yaml", folder / "statuspage.yaml")
     shutil.copytree(REPO_ROOT / "incidents", folder / "incidents")
+    shutil.copytree(REPO_ROOT / "metrics", folder / "metrics")
     out = folder / "site"
     result = run_cli("build", "--config", str(folder / "statuspage.yaml"), "--now", EXAMPLE_NOW)
     assert result.exit_code == 0, result.output

@@ -49,6 +49,8 @@ def schema_for(relative: str) -> Draft202012Validator:
     """Return the validator for a file under api/, as the schemas' descriptions map them."""
     if relative == "uptime.json":
         return validator("uptime.schema.json")
+    if relative == "metrics.json":
+        return validator("metrics.schema.json")
     if relative.startswith("badges/"):
         return validator("badge.schema.json")
     assert relative.startswith("v2/"), relative
@@ -59,7 +61,7 @@ def test_every_api_file_matches_its_schema(example_site: Path) -> None:
     files = sorted(p.relative_to(example_site / "api").as_posix()
                    for p in (example_site / "api").rglob("*") if p.is_file())
     assert sorted(f"v2/{name}" for name in V2_FILES) == [f for f in files if f.startswith("v2/")]
-    assert "uptime.json" in files and "badges/status.json" in files
+    assert "uptime.json" in files and "badges/status.json" in files and "metrics.json" in files
     assert len([f for f in files if f.startswith("badges/")]) == 8
     for relative in files:
         errors = [e.message for e in schema_for(relative).iter_errors(

@@ -529,7 +529,7 @@ def test_a_rebuild_when_only_the_clock_moved_remakes_only_what_the_clock_moves(
     assert "components/fax" in empty
     # What shows the time itself; the uptime and component pages and the badges show the same
     # as before.
-    assert set(made) == {"index.html", "api/uptime.json",
+    assert set(made) == {"index.html", "api/uptime.json", "api/metrics.json",
                          *(f"{c}/history.{kind}" for c in empty for kind in ("atom", "rss"))}
     assert page.stat().st_mtime_ns == before
     assert (example / "site/components/fax/history.atom").read_bytes() != feed

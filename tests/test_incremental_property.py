@@ -1,8 +1,9 @@
 """The class of bug incremental builds can have: a file kept from an earlier build that a
 clean build would make differently. Random sequences of edits, new and deleted files,
-settings, templates of the repository's own (one printing exact figures), edits of the
-built-in theme, postmortems, drafts and steps of the clock both ways; after each, the site
-built incrementally must equal, byte for byte, a clean build of the same files at the same
+measured-data rows appended (before and after the clock, and bad ones), settings,
+templates of the repository's own (one printing exact figures), edits of the built-in theme,
+postmortems, drafts and steps of the clock both ways; after each, the site built
+incrementally must equal, byte for byte, a clean build of the same files at the same
 time. And a change of the package's own source or theme reaches every output it must."""
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import sysconfig
 import textwrap
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import REPO_ROOT, run_cli
@@ -43,7 +45,11 @@ components:
     name: Voice
 uptime:
   days: {days}
+metrics:
+  latency_target: {{percentile: 95, ms: 300}}
+  error_rate_target: 0.5
 """
+ZONE = ZoneInfo("America/New_York")
 BASE = datetime(2026, 11, 10, 9, 0)
 """Incidents start between BASE - 40 days and BASE; the clock runs from BASE + 10 days."""
 
@@ -78,6 +84,19 @@ class Repository:
             self.add_incident(start=-n * 7 * 24 * 60 - 300, length=90 + 30 * n)
         self.put("incidents/2026-11-01-ongoing.md", _incident(99, -60, None, "voice", "echo"))
         self.put("incidents/2026-11-19-upgrade.md", self.maintenance(10 * 24 * 60 + 120, 180))
+        self.put("metrics/api/2026-11.csv", "time,count,errors,latency_ms\n" + "".join(
+            self.row(-m * 97, m) for m in range(40)))
+        self.put("metrics/web/2026-11.csv", "time,count,errors,le_100,le_500\n" + "".join(
+            self.bucket_row(-m * 181, m) for m in range(20)))
+
+    def row(self, minutes: int, n: int) -> str:
+        """Return a check `minutes` from now (as the clock stands), with its latency."""
+        moment = (self.now + timedelta(minutes=minutes)).replace(tzinfo=ZONE)
+        return f"{moment.isoformat()},1,{int(n % 7 == 0)},{'' if n % 11 == 0 else 50 + n * 9}\n"
+
+    def bucket_row(self, minutes: int, n: int) -> str:
+        moment = (self.now + timedelta(minutes=minutes)).replace(tzinfo=ZONE)
+        return f"{moment.astimezone(UTC).isoformat()},{20 + n},{n % 3},{n},{10 + n}\n"
 
     def write_settings(self) -> None:
         (self.root / "statuspage.yaml").write_text(CONFIG.format(**self.settings))
@@ -157,6 +176,28 @@ def _delete(repo: Repository) -> None:
         repo.put(names[-1], None)
 
 
+def _append(minutes: int, histogram: bool = False) -> Step:
+    """Append a row to a data file, `minutes` from the clock (after it: not counted yet)."""
+    def step(repo: Repository) -> None:
+        name = f"metrics/{'web' if histogram else 'api'}/2026-11.csv"
+        row = (repo.bucket_row if histogram else repo.row)(minutes, len(repo.files[name]))
+        repo.put(name, repo.files[name] + row)
+    return step
+
+
+def _bad_row(repo: Repository) -> None:
+    repo.put("metrics/api/2026-11.csv", repo.files["metrics/api/2026-11.csv"]
+             + "2026-11-20 10:00,1,0,80\n")
+
+
+def _rewrite_rows(repo: Repository) -> None:
+    """Drop bad rows and change the first row's latency: a file that did not only grow."""
+    lines = [line for line in repo.files["metrics/api/2026-11.csv"].splitlines(keepends=True)
+             if "T" in line.split(",")[0] or line.startswith("time")]
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",999\n"
+    repo.put("metrics/api/2026-11.csv", "".join(lines))
+
+
 def _postmortem(published: int | None) -> Step:
     def step(repo: Repository) -> None:
         name = sorted(n for n in repo.files if "-i" in n and "postmortem" not in n)[0]
@@ -228,7 +269,9 @@ def _steps(theme: Path) -> st.SearchStrategy[Step]:
         _theme(theme, "<p>{{ months | length }} months</p>"),
         _theme(theme, "<p>{{ uptime.uptime }}</p>"),
         _clock(0), _clock(1), _clock(7), _clock(45), _clock(6 * 60), _clock(24 * 60),
-        _clock(-1), _clock(-90)])
+        _clock(-1), _clock(-90),
+        _append(-5), _append(-24 * 60), _append(30), _append(-3, histogram=True),
+        _append(20, histogram=True), _bad_row, _rewrite_rows])
 
 
 @pytest.fixture

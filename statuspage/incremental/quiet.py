@@ -29,6 +29,7 @@ from ..read.upstream import snapshot_path
 from ..write import MARKER, OutputRefused, SiteWriter, check_output, identity
 from .keys import Keys, digest
 from .making import Maker, previous_keys, save_keys
+from .metrics import metric_files
 from .store import Store, file_status, settled
 
 FORMAT = 1
@@ -65,8 +66,9 @@ class Body:
 def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
            scanned: int) -> tuple[str, bool]:
     """Return a digest of every input of a build but the clock (the files as found at
-    `scanned`, in ns, by their status), and whether it can be trusted: a file changed within
-    the file system's clock tick before it was found could change again and keep its status."""
+    `scanned`, in ns, by their status, and the measured-data files by theirs), and whether
+    it can be trusted: a file changed within the file system's clock tick before it was
+    found could change again and keep its status."""
     # (Joined as text: the repr of ten thousand tuples takes twice as long.)
     files = "\n".join([f"{f.relative!r}{file_status(f.status)}" for f in found])
     trusted = all(settled(f.status, scanned) for f in found)
@@ -78,6 +80,14 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             trusted = trusted and settled(status, scanned)
         except OSError:
             logo = "missing"
+    measured = []
+    for _component, path, shown in metric_files(config):
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        measured.append(f"{shown!r}{file_status(status)}")
+        trusted = trusted and settled(status, scanned)
     # The upstream services' snapshots (statuspage pull) are read by every full build.
     snapshots: list[object] = []
     for upstream in config.upstream:
@@ -88,7 +98,7 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             continue
         snapshots.append(file_status(status))
         trusted = trusted and settled(status, scanned)
-    return digest(code, config, templates, logo, files, snapshots,
+    return digest(code, config, templates, logo, files, "\n".join(measured), snapshots,
                   git_head(config.root)), trusted
 
 

@@ -5,11 +5,22 @@ A new kind of output is a module with an `outputs(facts)` function, named in MOD
 
 from __future__ import annotations
 
-from . import badges, calendar, embed, feeds, host, pages, site_files, statuspage_v2, uptime_json
+from . import (
+    badges,
+    calendar,
+    embed,
+    feeds,
+    host,
+    metrics_json,
+    pages,
+    site_files,
+    statuspage_v2,
+    uptime_json,
+)
 from .facts import Facts
 from .record import Output
 
-MODULES = (pages, feeds, calendar, statuspage_v2, uptime_json, badges, embed)
+MODULES = (pages, feeds, calendar, statuspage_v2, uptime_json, metrics_json, badges, embed)
 """The modules whose outputs follow from the facts, in the order they are made."""
 
 

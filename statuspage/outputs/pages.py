@@ -17,6 +17,8 @@ from ..model import Component, ComponentStatus, Incident, Maintenance, Site
 from ..read.config import SiteConfig
 from ..read.upstream import UpstreamStatus
 from .facts import Facts
+from .metrics_views import Glance, MeasuredRow, MeasuredShown, glances, uptime_rows
+from .metrics_views import shown as measured_shown
 from .record import NOW, Output, page
 from .views import (
     YEAR,
@@ -61,12 +63,13 @@ def outputs(facts: Facts) -> Iterator[Output]:
     today = facts.now.astimezone(config.timezone).date()
     yield page("index.html", "index.html", _front, NOW, config, facts.language,
                facts.overview, _since(site, today, days, config), facts.figures,
-               facts.upstream)
+               glances(facts.measured), facts.upstream)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (facts.figures,) if facts.own_templates else ()
     yield page("uptime/index.html", "uptime.html", _uptime, config,
                UptimeTable(facts.language, facts.uptime, MONTHS_ON_UPTIME_PAGE),
-               tuple(facts.periods), *exact)
+               tuple(facts.periods), uptime_rows(facts.measured, MONTHS_ON_UPTIME_PAGE),
+               *exact)
     for component in config.components:
         yield _component_page(facts, component, today)
 
@@ -120,7 +123,7 @@ def _history_month(config: SiteConfig, month: str, newer: str | None, older: str
 
 
 def _front(now: datetime, config: SiteConfig, language: Language, state: Overview, site: Site,
-           figures: dict[str, ComponentUptime],
+           figures: dict[str, ComponentUptime], measured: dict[str, Glance],
            upstream: tuple[UpstreamStatus, ...] = ()) -> dict[str, Any]:
     by_component: dict[str, list[Incident]] = {}
     for incident in site.incidents:
@@ -133,6 +136,7 @@ def _front(now: datetime, config: SiteConfig, language: Language, state: Overvie
         "active": [maintenance_view(config, m, m.status_at(now)) for m in state.active],
         "upcoming": [maintenance_view(config, m, m.status_at(now)) for m in state.upcoming],
         "recent": _recent(config, site, now),
+        "measured": measured,
         "upstream": upstream,
         "uptime": {cid: bars(config, language, figure, config.uptime_days,
                              by_component.get(cid, []),
@@ -160,10 +164,12 @@ def _recent(config: SiteConfig, site: Site, now: datetime) -> list[dict[str, Any
 
 
 def _uptime(config: SiteConfig, rows: tuple[UptimeRow, ...], periods: tuple[Period, ...],
+            measured: dict[str, MeasuredRow],
             figures: dict[str, ComponentUptime] | None = None) -> dict[str, Any]:
     weights = {status.value: 100 * weight for status, weight in config.weights.items()}
     names = {"rows": rows, "weights": weights, "months": MONTHS_ON_UPTIME_PAGE,
-             "periods": list(periods)}
+             "periods": list(periods), "measured": measured,
+             "credits": config.metrics.credits}
     if figures is not None:
         names["figures"] = list(figures.values())
     return names
@@ -179,16 +185,17 @@ def _component_page(facts: Facts, component: Component, today: date) -> Output:
                         maintenances)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (FigureOf(facts.uptime, component.id),) if facts.own_templates else ()
+    measured = facts.measured.components.get(component.id)
     return page(f"components/{component.id}/index.html", "component.html", _component, config,
                 component, facts.overview.components[component.id],
                 tuple((i, facts.seen[i.slug]) for i in mine[:COMPONENT_INCIDENTS]), len(mine),
                 tuple((m, facts.status[m.slug]) for m in maintenances[:COMPONENT_INCIDENTS]),
-                shown, *exact)
+                shown, measured_shown(measured) if measured is not None else None, *exact)
 
 
 def _component(config: SiteConfig, component: Component, status: ComponentStatus,
                incidents: tuple[Seeing, ...], total: int, maintenances: tuple[Status, ...],
-               shown: tuple[Bars, tuple[MonthRow, ...]],
+               shown: tuple[Bars, tuple[MonthRow, ...]], measured: MeasuredShown | None,
                figure: ComponentUptime | None = None) -> dict[str, Any]:
     # A bounded page: the newest incidents here, the rest in the history by month.
     bars_shown, months = shown
@@ -201,6 +208,7 @@ def _component(config: SiteConfig, component: Component, status: ComponentStatus
         "maintenances": [maintenance_view(config, m, found) for m, found in maintenances],
         "uptime": bars_shown,
         "months": months,
+        "measured": measured,
     }
     if figure is not None:
         names["figure"] = figure

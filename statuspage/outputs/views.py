@@ -21,6 +21,7 @@ from ..compute.uptime import ComponentUptime, Uptime
 from ..i18n import Formats, translations
 from ..model import Component, Incident, Maintenance, MaintenanceStatus, Site
 from ..read.config import SiteConfig
+from ..read.metrics_config import MetricsSettings
 from .record import Clocked
 
 YEAR = 365
@@ -275,6 +276,9 @@ class UptimeMonth:
     overspent: bool
     met: bool | None
     """Whether the month met the target (None: no data)."""
+    credit: str | None = None
+    """The service credit the month earns, in percent of the fee (None: no credits set or
+    no data)."""
 
 
 @dataclass(frozen=True)
@@ -302,7 +306,7 @@ class UptimeTable(Clocked):
     """How many months each component shows."""
 
     def at(self, now: datetime) -> tuple[UptimeRow, ...]:
-        return tuple(_uptime_row(self.language, figure, self.months)
+        return tuple(_uptime_row(self.language, figure, self.months, self.uptime.config.metrics)
                      for figure in self.uptime.at(now).values())
 
     def stamp_at(self, now: datetime) -> str:
@@ -313,11 +317,13 @@ class UptimeTable(Clocked):
             component = self.uptime.lines[cid].component
             figure = ComponentUptime(component, self.uptime.config.target_of(component), (),
                                      moving.windows, {moving.month: moving.this_month})
-            found.append((self.uptime.basis(cid), _uptime_row(self.language, figure, 1)))
+            found.append((self.uptime.basis(cid), _uptime_row(self.language, figure, 1,
+                                                              self.uptime.config.metrics)))
         return repr((day, self.language, self.months, found))
 
 
-def _uptime_row(language: Language, figure: ComponentUptime, count: int) -> UptimeRow:
+def _uptime_row(language: Language, figure: ComponentUptime, count: int,
+                settings: MetricsSettings | None = None) -> UptimeRow:
     target = figure.target
     windows = tuple(WindowCell(language.percent(w.uptime), w.uptime is not None
                                and w.uptime < target)
@@ -332,10 +338,16 @@ def _uptime_row(language: Language, figure: ComponentUptime, count: int) -> Upti
                 found.downtime_minutes),
             str(round(spent.allowed, 1)) if found.counted else None,
             str(round(spent.left, 1)) if found.counted else None, spent.left < 0,
-            None if found.uptime is None else found.uptime >= target))
+            None if found.uptime is None else found.uptime >= target,
+            _credit(settings, found.uptime)))
     return UptimeRow(figure.component, target, windows,
                      f"{round(budget.left, 1)} / {round(budget.allowed, 1)}"
                      if last30.counted else None, budget.left < 0, tuple(months))
+
+
+def _credit(settings: MetricsSettings | None, uptime: float | None) -> str | None:
+    earned = None if settings is None else settings.credit(uptime)
+    return None if earned is None else f"{earned:g}"
 
 
 @dataclass(frozen=True)

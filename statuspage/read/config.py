@@ -18,6 +18,7 @@ from ..model import Component, ComponentStatus, Impact, SeverityLevel
 from ..notify.settings import Destination, read_notify
 from ..times import TimeError, parse_date, parse_duration
 from .files import YamlData, parse_yaml, read_text
+from .metrics_config import COMPONENT_KEYS, MetricsSettings, read_metrics_settings
 from .upstream import Upstream, parse_settings
 
 LANGUAGES = ("en", "zh-CN")
@@ -45,10 +46,9 @@ _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".webp": "image/webp"}
 MAX_LOGO_BYTES = 256 * 1024
-_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target", "probe",
-                   "prometheus")
+_COMPONENT_KEYS = ("id", "name", "group", "description", "since", "target", *COMPONENT_KEYS)
 _SEVERITY_KEYS = ("name", "respond", "resolve", "impact")
-_UPTIME_KEYS = ("days", "target", "weights")
+_UPTIME_KEYS = ("days", "target", "weights", "credits")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class SiteConfig:
     the keys)."""
     upstream: tuple[Upstream, ...] = ()
     """Services this site depends on, shown apart from its own components (read.upstream)."""
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    """Targets of measured latency and error rate, and service credits."""
 
     @property
     def incidents_dir(self) -> Path:
@@ -248,7 +250,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     notify = read_notify(raw.get("notify"), data, shown, [c.id for c in components], problems)
     collect, more = read_collect(raw, data, shown, tuple(s.key for s in severities))
     problems += more
-    problems += reader.problems
+    metrics, more = read_metrics_settings(raw, data, shown)
+    problems += reader.problems + more
     upstream, more = parse_settings(raw.get("upstream"), data, shown)
     problems += more
     if any(p.is_error for p in problems):
@@ -259,7 +262,7 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
         language=language, description=description, components=components,
         severities=severities, uptime_days=days, target=target, weights=weights,
         brand_color=brand_color, logo=logo, notify=notify, collect=collect,
-        upstream=upstream,
+        upstream=upstream, metrics=metrics,
     ), problems
 
 

@@ -1,0 +1,217 @@
+"""Measured-data files, kept read from one build to the next: a file's daily aggregates are
+read again only when its status changes, worked out again only when its bytes do, and a file
+that only grew (rows appended) has only its new bytes read. A first build reads the files in
+a process per core.
+
+Each file's aggregates are kept in a signed file of their own under the cache folder, so an
+appended row rewrites one small file, not the whole cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..compute.metrics_days import Measured, measure
+from ..errors import Location, Problem, error
+from ..model import Site
+from ..read.config import SiteConfig
+from ..read.metrics import check_forms, day_rows, read_file, scan_metrics
+from ..read.metrics_rows import MetricFile, Row
+from .keys import digest
+from .parallel import processes_for, shared
+from .store import cache_folder, file_status, read_signed, secret, settled, write_signed
+
+FORMAT = 3
+PARALLEL_FROM = 4
+"""Files to read before it pays to start processes."""
+MEMO = "memo.pickle"
+MAX_BYTES = 1 << 30
+"""A data file larger than this is refused."""
+
+
+def metrics_folder(config: SiteConfig) -> Path:
+    """Return the folder of measured data."""
+    return config.root / "metrics"
+
+
+def metric_files(config: SiteConfig) -> list[tuple[str, Path, str]]:
+    """Return every data file (component, path, path as shown), for telling whether any
+    changed."""
+    return scan_metrics(metrics_folder(config), {c.id for c in config.components},
+                        config.shown(metrics_folder(config)))[0]
+
+
+class _Entry:
+    """What is kept of one file: the key it was read under, its status and digest, and
+    what it was read to."""
+
+    def __init__(self, key: str, status: tuple[int, ...] | None, known: str,
+                 found: MetricFile, complete: bool, warnings: list[Problem]) -> None:
+        self.key, self.status, self.digest, self.file = key, status, known, found
+        self.complete = complete
+        """Whether the bytes read ended with a line's end (rows appended start a line)."""
+        self.warnings = warnings
+        """The file's warnings (an unknown column), said again while it is kept."""
+
+
+class _Read:
+    """Reads whole files (in a forked process): each gives its digest and what it read to."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.zone = config.timezone
+
+    def __call__(self, job: tuple[str, str, str]) -> bytes:
+        path, shown, component = job
+        data, problems = _read(path, shown)
+        if data is None:
+            return pickle.dumps((None, None, problems, False))
+        found, more = read_file(data, shown, component, self.zone)
+        return pickle.dumps((hashlib.sha256(data).hexdigest(), found, problems + more,
+                             data.endswith(b"\n")), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(path: str, shown: str) -> tuple[bytes | None, list[Problem]]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return None, [error(Location(shown), f"can't be read: {exc.strerror}")]
+    if len(data) > MAX_BYTES:
+        return None, [error(Location(shown), f"larger than {MAX_BYTES >> 20} MiB")]
+    return data, []
+
+
+def read_measured(config: SiteConfig, site: Site, now: datetime,
+                  code: str) -> tuple[Measured, list[Problem]]:
+    """Return every component's measured figures at `now` and the problems of the data."""
+    root = metrics_folder(config)
+    found, problems = scan_metrics(root, {c.id for c in config.components},
+                                   config.shown(root) if root.exists() else "metrics")
+    if not found:
+        return Measured({}), problems
+    key = digest(code, FORMAT, config.timezone.key)
+    folder = cache_folder(config.root)
+    store = folder / "metrics" if folder is not None else None
+    signing = secret() if store is not None else None
+    if store is not None:
+        store.mkdir(exist_ok=True)
+    files: list[MetricFile | None] = []
+    fresh: list[tuple[int, str, str, str]] = []
+    names: set[str] = set()
+    scanned = time.time_ns()
+    for index, (component, path, shown) in enumerate(found):
+        name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
+        names.add(name)
+        try:
+            status = os.stat(path)
+        except OSError as exc:
+            problems.append(error(Location(shown), f"can't be read: {exc.strerror}"))
+            files.append(None)
+            continue
+        entry = _load(store, signing, name, key)
+        if entry is not None and entry.status == file_status(status):
+            problems += entry.warnings
+            files.append(entry.file)
+            continue
+        data, more = _read(str(path), shown)
+        if data is None:
+            problems += more
+            files.append(None)
+            continue
+        whole = hashlib.sha256(data).hexdigest()
+        if entry is not None and entry.digest == whole:
+            entry.status = file_status(status) if settled(status, scanned) else None
+            _save(store, signing, name, entry)
+            problems += entry.warnings
+            files.append(entry.file)
+            continue
+        if entry is not None and entry.complete and len(data) > entry.file.end \
+                and hashlib.sha256(data[:entry.file.end]).hexdigest() == entry.digest:
+            grown, more = read_file(data, shown, component, config.timezone, entry.file)
+            problems += more  # (the header's warnings again, with the new rows' problems)
+            files.append(grown)
+            if grown is not None:
+                _save(store, signing, name, _Entry(
+                    key, file_status(status) if settled(status, scanned) else None, whole,
+                    grown, data.endswith(b"\n"), more))
+            continue
+        files.append(None)
+        fresh.append((index, str(path), shown, component))
+    job = _Read(config)
+    results = shared(job, [(p, s, c) for _i, p, s, c in fresh],
+                     processes_for(len(fresh), PARALLEL_FROM))
+    for (index, where, shown, _component), pickled in zip(fresh, results, strict=True):
+        whole, read, more, complete = pickle.loads(pickled)
+        problems += more
+        files[index] = read
+        if read is not None:
+            try:
+                status = os.stat(where)
+            except OSError:
+                continue  # (gone since: the next build finds out)
+            name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
+            _save(store, signing, name, _Entry(
+                key, file_status(status) if settled(status, scanned) else None, whole,
+                read, complete, more))
+    if store is not None:
+        for stale in store.glob("*.pickle"):
+            if stale.name not in names and stale.name != MEMO:
+                stale.unlink(missing_ok=True)
+    kept = [f for f in files if f is not None]
+    problems += check_forms(kept)
+    if len(kept) < len(files) or any(p.is_error for p in problems):
+        return Measured({}), problems
+    paths = {shown: path for _c, path, shown in found}
+
+    def rows_of(file: MetricFile, ordinals: set[int]) -> dict[int, list[Row]]:
+        data, _problems = _read(str(paths[file.shown]), file.shown)
+        return day_rows(data or b"", file.shown, config.timezone, ordinals)
+
+    before = read_signed(signing, store / MEMO) if store is not None and signing else None
+    memo = _Kept(key, before[1][1] if before is not None and isinstance(before[1], tuple)
+                 and before[1][0] == key else {})
+    measured = measure(config.components, config.metrics, site, kept, now, config.timezone,
+                       config.uptime_days, rows_of, memo)
+    if memo.new.keys() != memo.old.keys() and store is not None and signing is not None:
+        write_signed(signing, store / MEMO, (key, memo.new))
+    return measured, problems
+
+
+class _Kept:
+    """What measuring worked out (past months, days cut by maintenance), by a digest of all
+    it follows from, from the last build; what this build asks for is kept for the next."""
+
+    def __init__(self, key: str, old: dict[str, Any]) -> None:
+        self.key, self.old = key, old
+        self.new: dict[str, Any] = {}
+
+    def __call__(self, key: str, make: Callable[[], Any]) -> Any:
+        name = digest(self.key, key)
+        found = self.new.get(name, self.old.get(name, _MISSING))
+        if found is _MISSING:
+            found = make()
+        self.new[name] = found
+        return found
+
+
+_MISSING = object()
+
+
+def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:
+    if store is None or signing is None:
+        return None
+    found = read_signed(signing, store / name)
+    if found is None or not isinstance(found[1], _Entry) or found[1].key != key:
+        return None
+    return found[1]
+
+
+def _save(store: Path | None, signing: bytes | None, name: str, entry: _Entry) -> None:
+    if store is not None and signing is not None:
+        write_signed(signing, store / name, entry)

@@ -1,0 +1,115 @@
+"""Measured data in incremental builds: a new row remakes what shows it and nothing else, a
+rebuild with only the clock moved notices a new row, a file that only grew has only its new
+bytes read, and every rebuild equals a clean build."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT, run_cli
+from test_incremental import _full_builds, _rendered, tree
+
+from statuspage.incremental import metrics as metrics_module
+from statuspage.incremental import store as store_module
+from statuspage.read import metrics as read_module
+
+NOW = "2026-11-24 12:00:00 +08:00"
+
+
+@pytest.fixture
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(store_module, "SETTLED_NS", 50_000_000)
+    root = tmp_path / "status"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "statuspage.yaml", root / "statuspage.yaml")
+    shutil.copytree(REPO_ROOT / "incidents", root / "incidents")
+    shutil.copytree(REPO_ROOT / "metrics", root / "metrics")
+    (root / "incidents/2026-11-24-tts-latency.md").unlink()  # nothing ongoing
+    return root
+
+
+def build(root: Path, now: str = NOW) -> None:
+    time.sleep(0.06)  # files settle 50 ms after they change (see the fixture)
+    result = run_cli("build", "--config", str(root / "statuspage.yaml"), "--now", now)
+    assert result.exit_code == 0, result.output
+
+
+def clean(root: Path, tmp_path: Path, now: str = NOW) -> dict[str, bytes]:
+    copy = tmp_path / f"clean-{len(list(tmp_path.glob('clean-*')))}"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("site", ".statuspage-cache"))
+    build(copy, now)
+    return tree(copy / "site")
+
+
+def _append(root: Path, component: str, row: str) -> None:
+    with (root / f"metrics/{component}/2026-11.csv").open("a") as handle:
+        handle.write(row)
+
+
+def test_a_new_row_remakes_only_what_shows_it(example: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    made = _rendered(monkeypatch)
+    _append(example, "chat-api", "2026-11-24T11:55:00+08:00,1,1,2500\n")
+    build(example, NOW)
+    # The day's figures move: the component's page, the uptime page's month, the front
+    # page's line and the API; no other component's page, no incident. (The feeds of a
+    # component without incidents show the build's time: made at every build.)
+    assert set(made) == {"index.html", "api/uptime.json", "api/metrics.json",
+                         "components/chat-api/index.html", "uptime/index.html",
+                         "components/tts/history.atom", "components/tts/history.rss"}
+    assert tree(example / "site") == clean(example, tmp_path)
+
+
+def test_a_rebuild_with_only_the_clock_moved_notices_a_new_row(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    full = _full_builds(monkeypatch)
+    build(example, "2026-11-24 12:00:05 +08:00")
+    assert full == []  # quiet
+    _append(example, "streaming", "2026-11-24T04:00:00Z,100,50,1,2,3,4,5,6\n")
+    build(example, "2026-11-24 12:00:10 +08:00")
+    assert len(full) == 1
+    assert tree(example / "site") == clean(example, tmp_path, "2026-11-24 12:00:10 +08:00")
+
+
+def test_a_row_after_now_counts_once_its_time_comes(example: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _append(example, "chat-api", "2026-11-24T12:30:00+08:00,1,1,\n")
+    build(example)
+    before = (example / "site/api/metrics.json").read_bytes()
+    full = _full_builds(monkeypatch)
+    build(example, "2026-11-24 12:29:00 +08:00")
+    assert full == [] and (example / "site/api/metrics.json").read_bytes() != before  # quiet
+    build(example, "2026-11-24 12:31:00 +08:00")
+    assert len(full) == 1  # the row's time was the last build's horizon
+    assert tree(example / "site") == clean(example, tmp_path, "2026-11-24 12:31:00 +08:00")
+
+
+def test_a_file_that_only_grew_is_read_from_where_it_ended(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    started: list[int] = []
+    read_file = metrics_module.read_file
+
+    def recording(data: bytes, shown: str, component: str, zone: Any,
+                  known: Any = None) -> Any:
+        started.append(0 if known is None else known.end)
+        return read_file(data, shown, component, zone, known)
+    monkeypatch.setattr(metrics_module, "read_file", recording)
+    path = example / "metrics/chat-api/2026-11.csv"
+    size = path.stat().st_size
+    _append(example, "chat-api", "2026-11-24T11:56:00+08:00,1,0,120\n")
+    build(example)
+    assert started == [size]
+    # An edit that is not an append: read whole, and the same as a clean build.
+    started.clear()
+    path.write_text(path.read_text().replace(",1,0,", ",1,1,", 1))
+    build(example)
+    assert started == [0]
+    assert tree(example / "site") == clean(example, tmp_path)
+    assert read_module.MAX_PROBLEMS == 20
