@@ -122,7 +122,6 @@ def test_settings_of_targets_and_credits(make_repo: object) -> None:
           - id: api
             latency_target: {percentile: 99}
             probe: {url: "https://api.example/health"}
-            prometheus: {query: "x"}
         metrics:
           error_rate_target: -1
           prometheus: {url: "http://127.0.0.1:9090"}
@@ -134,10 +133,10 @@ def test_settings_of_targets_and_credits(make_repo: object) -> None:
     where = str(repo.config)
     assert problem_lines(result) == [
         f"{where}:5: error: latency_target: expected '{{percentile: 95, ms: 600}}'",
-        f"{where}:9: error: error_rate_target: expected a number above 0 and at most 100, "
+        f"{where}:8: error: error_rate_target: expected a number above 0 and at most 100, "
         "got -1",
-        f"{where}:11: warning: unknown key 'metrics.colour'",
-        f"{where}:13: error: below: expected a number above 0 and at most 100, got 101",
+        f"{where}:10: warning: unknown key 'metrics.colour'",
+        f"{where}:12: error: below: expected a number above 0 and at most 100, got 101",
     ]
 
 
