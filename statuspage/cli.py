@@ -355,7 +355,13 @@ def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
     if problems:
         _print_problems(problems, err=True)
     import os
-    run = probe_all(config, _now(now_text, config), open_incidents, os.environ)
+
+    from .collect.csvrows import RowsError
+    try:
+        run = probe_all(config, _now(now_text, config), open_incidents, os.environ)
+    except RowsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     for line in run.lines:
         click.echo(line)
     if run.problems:
@@ -377,6 +383,7 @@ def pull(config_path: str, since_text: str | None, now_text: str | None, timeout
     service's status under upstream/ (a failed upstream fetch keeps the last snapshot)."""
     import os
 
+    from .collect.csvrows import RowsError
     from .collect.prometheus import PullFailed
     from .collect.prometheus import pull as pull_prometheus
     from .collect.upstream import pull_upstream
@@ -385,23 +392,28 @@ def pull(config_path: str, since_text: str | None, now_text: str | None, timeout
         _print_problems(problems, err=True)
     now = _now(now_text, config)
     since = _now(since_text, config, "--since") if since_text else None
+    failed = False
     try:
         # Said only when there is nothing else to pull either.
         asked = bool(config.collect.queries) or not config.upstream
         lines = pull_prometheus(config, since, now, os.environ) if asked else []
-    except PullFailed as failed:
-        _print_problems(failed.problems, err=True)
-        click.echo("pull failed: no file was changed", err=True)
-        sys.exit(1)
+    except (RowsError, PullFailed) as exc:
+        if isinstance(exc, PullFailed):
+            _print_problems(exc.problems, err=True)
+        else:
+            click.echo(f"error: {exc}", err=True)
+        click.echo("pull from Prometheus failed: no metrics file was changed", err=True)
+        failed, lines = True, []
     for line in lines:
         click.echo(line)
-    try:
+    try:  # the upstream services are fetched whatever Prometheus did
         pulled = pull_upstream(config, now, timeout)
     except OSError as exc:
         click.echo(f"error: cannot write a snapshot: {exc}", err=True)
         sys.exit(1)
     for result in pulled:
         click.echo(str(result), err=not result.stored)
+    sys.exit(1 if failed else 0)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -59,9 +59,11 @@ def header_of(path: Path) -> list[str] | None:
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
+        return [name.strip() for name in next(csv.reader([first]), [])]
     except FileNotFoundError:
         return None
-    return [name.strip() for name in next(csv.reader([first]), [])]
+    except (UnicodeDecodeError, csv.Error):
+        raise RowsError(f"{path}: not UTF-8 CSV text ('statuspage check' says where)") from None
 
 
 def append(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]],
@@ -221,5 +223,9 @@ def last_time(folder: Path) -> datetime | None:
 
 def recent_rows_of(path: Path) -> list[Row]:
     """Return the readable rows of one data file."""
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        return [row for record in csv.DictReader(handle) if (row := _row(record)) is not None]
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            return [row for record in csv.DictReader(handle)
+                    if (row := _row(record)) is not None]
+    except (UnicodeDecodeError, csv.Error):
+        raise RowsError(f"{path}: not UTF-8 CSV text ('statuspage check' says where)") from None

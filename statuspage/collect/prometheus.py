@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import urllib.error
@@ -102,7 +103,11 @@ def _address(config: SiteConfig, server: PrometheusServer,
         if not base:
             raise PullFailed([error(where, f"metrics.prometheus.url_env: the environment "
                                            f"variable {server.url_env} is not set")])
-        parts = urllib.parse.urlsplit(base)
+        try:
+            parts = urllib.parse.urlsplit(base)
+            _ = parts.port
+        except ValueError:  # its text would quote the address
+            parts = urllib.parse.urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PullFailed([error(where, f"metrics.prometheus.url_env: {server.url_env} "
                                            "does not hold an http(s) address")])
@@ -166,6 +171,10 @@ def _request(base: str, token: str | None, server: PrometheusServer, asked: _Ask
     except (urllib.error.URLError, OSError) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         raise asked.fail(f"cannot reach Prometheus at {_shown(base)}: {reason}") from None
+    except (http.client.HTTPException, ValueError):
+        # Their text can quote the address, password and all: none of it is shown.
+        raise asked.fail(f"cannot ask Prometheus at {_shown(base)}: not a valid address, or "
+                         "not an HTTP answer") from None
     try:
         answer = json.loads(body)
     except ValueError:

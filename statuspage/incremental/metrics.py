@@ -40,11 +40,13 @@ def metrics_folder(config: SiteConfig) -> Path:
     return config.root / "metrics"
 
 
-def metric_files(config: SiteConfig) -> list[tuple[str, Path, str]]:
-    """Return every data file (component, path, path as shown), for telling whether any
-    changed."""
-    return scan_metrics(metrics_folder(config), {c.id for c in config.components},
-                        config.shown(metrics_folder(config)))[0]
+def metric_files(config: SiteConfig) -> tuple[list[tuple[str, Path, str]], list[str]]:
+    """Return every data file (component, path, path as shown), and what is wrong with the
+    folder's layout (a folder named after no component, a stray file), for telling whether
+    anything a build reads of it changed."""
+    found, problems = scan_metrics(metrics_folder(config), {c.id for c in config.components},
+                                   config.shown(metrics_folder(config)))
+    return found, [str(p) for p in problems]
 
 
 class _Entry:

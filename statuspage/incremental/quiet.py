@@ -80,8 +80,9 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             trusted = trusted and settled(status, scanned)
         except OSError:
             logo = "missing"
-    measured = []
-    for _component, path, shown in metric_files(config):
+    data_files, layout = metric_files(config)
+    measured = layout  # a file in a folder of no component fails the build: a change too
+    for _component, path, shown in data_files:
         try:
             status = path.stat()
         except OSError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import smtplib
 import socket
 import ssl
@@ -96,6 +97,9 @@ def attempt(send: Send, policy: Policy, sleep: Callable[[float], None] = time.sl
                 suffix = "" if tries == 1 else f" (after {tries} tries)"
                 return False, failure.reason + suffix, tries
             reason = failure.reason
+        except Exception as exc:
+            # Only the kind of error: its text could quote an address or a secret.
+            return False, f"unexpected error ({type(exc).__name__})", tries
         sleep(wait)
         wait *= 2
     return False, reason, policy.tries  # (not reached: the loop returns)
@@ -155,6 +159,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None
         code = exc.code
     except (urllib.error.URLError, OSError) as exc:
         raise Failed(network_reason(exc), again=True) from None
+    except (http.client.HTTPException, ValueError):
+        # Their text can quote the address, token and all: none of it is shown.
+        raise Failed("not a valid address, or not an HTTP answer", again=False) from None
     if not 200 <= code < 300:
         raise Failed(f"HTTP {code}", again=code >= 500 or code == 429)
 

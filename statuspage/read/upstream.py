@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ..errors import Location, Problem, error, warning
 from ..model import ComponentStatus
@@ -106,8 +106,9 @@ def parse_settings(value: Any, data: YamlData, shown: str) -> tuple[tuple[Upstre
         if any(u.id == uid for u in found):
             fail((index, "id"), f"duplicate upstream id '{uid}'")
             continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        parts = _address(url)
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc \
+                or parts.query:
             fail((index, "url"), f"upstream url '{url}' must be the absolute http(s) address "
                                  "of a status page, such as 'https://status.openai.com/'")
             continue
@@ -250,6 +251,17 @@ def _status(upstream: Upstream, summary: dict[str, Any], fetched: datetime) -> U
 
 def _link(value: Any) -> str | None:
     """Return an incident's address if it is a web address (never javascript: or the like)."""
-    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+    parts = _address(value) if isinstance(value, str) else None
+    if isinstance(value, str) and parts is not None and parts.scheme in ("http", "https"):
         return value
     return None
+
+
+def _address(url: str) -> SplitResult | None:
+    """Return the parts of `url`, None if it is not a URL at all (a bad port or bracket)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return None
+    return parts
