@@ -7,6 +7,7 @@ never write what `check` would reject, and `update` changes nothing but the inse
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -67,8 +68,7 @@ def _write_new(config: SiteConfig, path: Path, text: str, now: datetime,
         problems = _check_text(config, path, text, now, beside)
         if problems:
             raise ScaffoldError("\n".join(f"{p.message}; nothing was written" for p in problems))
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        _create(path, text.encode())
         return path
     if not SLUG.match(path.stem) or path.parent != config.incidents_dir:
         raise ScaffoldError(f"'{path.stem}' can't be used in a URL: use letters, digits, '-', "
@@ -84,9 +84,31 @@ def _write_new(config: SiteConfig, path: Path, text: str, now: datetime,
     if problems:  # (about the file as it would have been: no path, since there is no file)
         raise ScaffoldError("\n".join(f"{p.message}; nothing was written" for p in problems))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    _create(path, text.encode())
     return path
+
+
+def _create(path: Path, data: bytes) -> None:
+    """Write a new file whole or not at all (`probe` writes incidents unattended, and a run
+    can be killed): written aside, then linked into place, which fails if the file exists."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        aside.write_bytes(data)
+        os.link(aside, path)
+    except FileExistsError:
+        raise ScaffoldError(f"{path.name} already exists") from None
+    finally:
+        aside.unlink(missing_ok=True)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write a file's new bytes whole: written aside, then renamed over it."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        aside.write_bytes(data)
+        os.replace(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def _known(kind: str, value: str, choices: list[str]) -> None:
@@ -243,7 +265,7 @@ def add_update(config: SiteConfig, prefix: str, word: str, message: str | None,
     problems = _check_text(config, found.path, updated.decode("utf-8-sig"), now)
     if problems:
         raise ScaffoldError("\n".join(str(p) for p in problems))
-    found.path.write_bytes(updated)
+    _replace(found.path, updated)
     return found.path
 
 

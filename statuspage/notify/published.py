@@ -90,12 +90,16 @@ def read_folder(folder: Path) -> dict[str, bytes]:
 
 
 def save_documents(documents: dict[str, bytes], folder: Path) -> None:
-    """Write the documents under `folder`/api/v2, each to a temporary file renamed in place."""
+    """Write the documents under `folder`/api/v2: every one to a temporary file first, then
+    each renamed in place, so that a run stopped while writing leaves the old set whole."""
+    aside = []
     for name, content in documents.items():
         target = folder / "api" / "v2" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".partial")
         temporary.write_bytes(content)
+        aside.append((temporary, target))
+    for temporary, target in aside:
         temporary.replace(target)
 
 
