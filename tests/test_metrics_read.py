@@ -90,6 +90,24 @@ def test_folder_and_forms_across_files(repo: Repo) -> None:
     ]
 
 
+def test_a_histogram_row_without_observations_counts_for_the_error_rate_only(
+        repo: Repo) -> None:
+    # As pull writes it where Prometheus counted requests but no latency observations.
+    repo.write("metrics/web/2026-11.csv", "time,count,errors,le_100,le_250\n"
+               "2026-11-24T09:00:00+08:00,10.5,0,,\n"
+               "2026-11-24T09:05:00+08:00,20,1,5,15\n")
+    assert repo.build().exit_code == 0
+    web = json.loads((repo.site / "api/metrics.json").read_text())["components"][0]
+    day = web["days"][-1]
+    assert (day["count"], day["errors"]) == (30.5, 1)
+    # Ranks over the one observed row's 20: p50 at 10 lies in (100, 250]; p95 in +Inf.
+    assert (day["p50"], day["p95"]) == (175.0, 250.0)
+    repo.write("metrics/web/2026-11.csv", "time,count,errors,le_100,le_250\n"
+               "2026-11-24T09:00:00+08:00,10.5,0,3,\n")
+    result = repo.check()
+    assert "2026-11.csv:2: error: le_250: '' is not a number of 0 or more" in result.output
+
+
 def test_a_bad_file_fails_the_build_and_keeps_the_site(repo: Repo) -> None:
     repo.write("metrics/api/a.csv", HEADER + "2026-11-24T09:00:00+08:00,1,0,90\n")
     assert repo.build().exit_code == 0

@@ -157,7 +157,9 @@ class _Reader:
                 self.fail(line, "latency_ms is the latency of one check: its count must be 1")
                 return None
         buckets: tuple[float, ...] = ()
-        if self.bounds:
+        # A row whose le_* cells are all empty measured no latency (`pull` writes one where
+        # Prometheus counted requests but no observations): it counts for the error rate only.
+        if self.bounds and any(cells[c].strip() for c in self.bucket_columns):
             values: list[float] = []
             for column, name in zip(self.bucket_columns, self.bucket_names, strict=True):
                 value = self.number(cells, column, name, line, None)
