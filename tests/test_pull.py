@@ -210,7 +210,7 @@ def test_pull_refusals_name_component_and_query_and_write_nothing(
     assert "parse error" in line
     assert line.endswith('(query: sum(increase(http_requests_total{job="chat",code=~"5.."}'
                          '[5m]))')
-    assert "no file was changed" in result.output and not (repo.root / "metrics").exists()
+    assert "no metrics file was changed" in result.output and not (repo.root / "metrics").exists()
     many = make_repo(config(prometheus, queries="""\
       requests: 'increase(http_requests_total{job="chat"}[5m])'
 """), "many")
