@@ -3,7 +3,6 @@ problems and sets the exit code. Only this module reads the clock or the environ
 
 from __future__ import annotations
 
-import functools
 import gc
 import shlex
 import signal
@@ -12,73 +11,21 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .build import build as build_site
 from .build import load_site
+from .cli_common import common, now_of, print_problems, settings
+from .cli_external import notify, probe, pull
 from .errors import BuildFailed, Problem, sort_problems, summary
 from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, MaintenanceStatus
 from .read.config import SiteConfig, load_config
-from .times import TimeError, parse_timestamp
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _print_problems(problems: Iterable[Problem], err: bool) -> None:
-    items = sort_problems(problems)
-    for problem in items:
-        click.echo(str(problem), err=err)
-    click.echo(summary(items), err=err)
-
-
-def common(func: F) -> F:
-    """Add --config and --debug to a command, and turn surprises into one clear line."""
-
-    @click.option("--config", "config_path", default="statuspage.yaml", show_default=True,
-                  type=click.Path(dir_okay=False, path_type=str),
-                  help="The status repository's settings file.")
-    @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-    @functools.wraps(func)
-    def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except Exception as exc:
-            if debug:
-                raise
-            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
-                       "(run again with --debug for the traceback)", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _config(config_path: str, err: bool,
-            failed: str | None = None) -> tuple[SiteConfig, list[Problem]]:
-    config, problems = load_config(Path(config_path), config_path)
-    if config is None:
-        _print_problems(problems, err)
-        if failed:
-            click.echo(failed, err=err)
-        sys.exit(1)
-    return config, problems
-
-
-def _now(value: str | None, config: SiteConfig, option: str = "--now") -> datetime:
-    if value is None:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        return parse_timestamp(value, config.timezone)
-    except TimeError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
-
 
 _TIME_FORMAT = "'YYYY-MM-DD HH:MM[:SS] [+HH:MM]', in the site time zone without an offset"
 _NOW_HELP = f"Build as if it were this time: {_TIME_FORMAT}."
@@ -93,7 +40,7 @@ def _written_now(value: str | None, config: SiteConfig, option: str = "--now") -
     clock = datetime.now(UTC).replace(microsecond=0)
     if value is None:
         return clock.replace(second=0)
-    moment = _now(value, config, option)
+    moment = now_of(value, config, option)
     if moment > clock:
         shown = clock.astimezone(moment.tzinfo)
         raise click.BadParameter(f"'{value}' is in the future (now is {shown:%Y-%m-%d %H:%M}); "
@@ -105,6 +52,10 @@ def _written_now(value: str | None, config: SiteConfig, option: str = "--now") -
 @click.version_option(__version__, prog_name="statuspage")
 def main() -> None:
     """Static public status pages from incidents kept in git."""
+
+
+for _command in (notify, probe, pull):  # the commands that talk to the outside
+    main.add_command(_command)
 
 
 def _github(problems: Iterable[Problem]) -> None:
@@ -124,13 +75,13 @@ def check(config_path: str, now_text: str | None, strict: bool, output: str) -> 
     """Validate the configuration and every incident file; exit 1 on any error."""
     config, problems = load_config(Path(config_path), config_path)
     if config is not None:
-        _site, more = load_site(config, _now(now_text, config))
+        _site, more = load_site(config, now_of(now_text, config))
         problems += more
     if output == "github":
         _github(problems)
         click.echo(summary(problems))
     else:
-        _print_problems(problems, err=False)
+        print_problems(problems, err=False)
     failed = any(p.is_error for p in problems) or (strict and bool(problems))
     sys.exit(1 if failed or config is None else 0)
 
@@ -214,7 +165,7 @@ def new_incident(config_path: str, title: str, severity: str, components: tuple[
     """Write incidents/YYYY-MM-DD-SLUG.md with a first 'investigating' update; print its
     path."""
     from . import scaffold
-    config, _problems = _config(config_path, err=True)
+    config, _problems = settings(config_path, err=True)
     pairs = _pairs(components)
     now = _written_now(now_text, config)
     started = None if started_text is None else _written_now(started_text, config, "--started")
@@ -238,8 +189,8 @@ def new_maintenance(config_path: str, title: str, components: tuple[str, ...], s
                     now_text: str | None) -> None:
     """Write a maintenance file for a window; print its path."""
     from . import scaffold
-    config, _problems = _config(config_path, err=True)
-    begin, finish = _now(start, config, "--start"), _now(end, config, "--end")
+    config, _problems = settings(config_path, err=True)
+    begin, finish = now_of(start, config, "--start"), now_of(end, config, "--end")
     now = _written_now(now_text, config)
     _run(config, lambda: scaffold.new_maintenance(config, title, list(components), begin, finish,
                                           message, now, slug))
@@ -254,7 +205,7 @@ def new_postmortem(config_path: str, slug: str, authors: tuple[str, ...]) -> Non
     """Write SLUG.postmortem.md beside the incident (its slug, with or without the date, or a
     unique prefix of it), unpublished, with sections to fill in; print its path."""
     from . import scaffold
-    config, _problems = _config(config_path, err=True)
+    config, _problems = settings(config_path, err=True)
     now = _written_now(None, config)
     _run(config, lambda: scaffold.new_postmortem(config, slug, list(authors), now))
 
@@ -279,7 +230,7 @@ def update(config_path: str, slug: str, status: str, message: str | None,
            components: tuple[str, ...], now_text: str | None) -> None:
     """Add a timestamped update to an incident or maintenance (see _UPDATE_HELP)."""
     from . import scaffold
-    config, _problems = _config(config_path, err=True)
+    config, _problems = settings(config_path, err=True)
     pairs = _pairs(components)
     now = _written_now(now_text, config)
     _run(config, lambda: scaffold.add_update(config, slug, status, message, now, pairs))
@@ -293,19 +244,19 @@ def update(config_path: str, slug: str, status: str, message: str | None,
 def build(config_path: str, out_text: str | None, now_text: str | None) -> None:
     """Render the site; a failed build leaves the previous one untouched."""
     kept = Path(out_text) if out_text else Path(config_path).parent / "site"
-    config, problems = _config(config_path, err=True,
+    config, problems = settings(config_path, err=True,
                                failed=f"build failed: {kept} was not changed")
     out = Path(out_text) if out_text else config.root / "site"
     started = time.perf_counter()
     try:
-        result = build_site(config, out, _now(now_text, config))
+        result = build_site(config, out, now_of(now_text, config))
     except BuildFailed as failed:
-        _print_problems([*problems, *failed.problems], err=True)
+        print_problems([*problems, *failed.problems], err=True)
         click.echo(f"build failed: {out} was not changed", err=True)
         sys.exit(1)
     problems += result.problems
     if problems:
-        _print_problems(problems, err=True)
+        print_problems(problems, err=True)
     elapsed = time.perf_counter() - started
     click.echo(f"built {result.files} files into {out} in {elapsed:.2f} s")
 
@@ -424,5 +375,3 @@ def run() -> None:
 if __name__ == "__main__":
     run()
 
-
-from . import cli_external  # noqa: E402,F401  (adds probe, pull and notify to `main`)

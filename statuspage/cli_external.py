@@ -1,6 +1,6 @@
 """The commands that talk to the world outside the repository: `probe` and `pull` bring
 figures and upstream services' status in, `notify` tells people what a deploy changed. Each is
-a command of `cli.main`."""
+added to `cli.main`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from .cli import _config, _now, _print_problems, common, main
+from .cli_common import common, now_of, print_problems, settings
 
 
-@main.command(short_help="Tell webhooks, chat and e-mail what changed since the last deploy.")
+@click.command(short_help="Tell webhooks, chat and e-mail what changed since the last deploy.")
 @click.option("--previous", metavar="PREV",
               help="The site to compare with: the previous build's folder, or the deployed "
                    "site's address (default: the site's url from statuspage.yaml).")
@@ -34,9 +34,9 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
     from .notify.deliver import Policy
     from .notify.run import notify as notify_site
     from .notify.run import save_previous
-    config, problems = _config(config_path, err=True)
+    config, problems = settings(config_path, err=True)
     if problems:
-        _print_problems(problems, err=True)
+        print_problems(problems, err=True)
     previous = previous or config.url
     if save_to is not None:
         sys.exit(save_previous(previous, Path(save_to), click.echo, timeout))
@@ -45,7 +45,7 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
                          Policy(timeout=timeout), datetime.now(UTC)))
 
 
-@main.command(short_help="Check each component's endpoint; append a row each to metrics/.")
+@click.command(short_help="Check each component's endpoint; append a row each to metrics/.")
 @click.option("--now", "now_text", metavar="TIME",
               help="Date the rows (and incidents) as if it were this time.")
 @click.option("--open-incidents", is_flag=True,
@@ -54,27 +54,27 @@ def notify(config_path: str, previous: str | None, out_text: str | None, dry_run
 def probe(config_path: str, now_text: str | None, open_incidents: bool) -> None:
     """Check every component that has a 'probe' and append one row each to metrics/."""
     from .collect.run import probe_all
-    config, problems = _config(config_path, err=True)
+    config, problems = settings(config_path, err=True)
     if problems:
-        _print_problems(problems, err=True)
+        print_problems(problems, err=True)
     import os
 
     from .collect.csvrows import RowsError
     try:
-        run = probe_all(config, _now(now_text, config), open_incidents, os.environ)
+        run = probe_all(config, now_of(now_text, config), open_incidents, os.environ)
     except RowsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     for line in run.lines:
         click.echo(line)
     if run.problems:
-        _print_problems(run.problems, err=True)
+        print_problems(run.problems, err=True)
     for line in run.errors:
         click.echo(line, err=True)
     sys.exit(1 if run.errors else 0)
 
 
-@main.command(short_help="Bring rows from Prometheus and upstream services' status in.")
+@click.command(short_help="Bring rows from Prometheus and upstream services' status in.")
 @click.option("--since", "since_text", metavar="TIME",
               help="Start here when nothing is stored yet (default: the uptime bars' days).")
 @click.option("--now", "now_text", metavar="TIME", help="Pull up to this time (default: now).")
@@ -90,11 +90,11 @@ def pull(config_path: str, since_text: str | None, now_text: str | None, timeout
     from .collect.prometheus import PullFailed
     from .collect.prometheus import pull as pull_prometheus
     from .collect.upstream import pull_upstream
-    config, problems = _config(config_path, err=True)
+    config, problems = settings(config_path, err=True)
     if problems:
-        _print_problems(problems, err=True)
-    now = _now(now_text, config)
-    since = _now(since_text, config, "--since") if since_text else None
+        print_problems(problems, err=True)
+    now = now_of(now_text, config)
+    since = now_of(since_text, config, "--since") if since_text else None
     failed = False
     try:
         # Said only when there is nothing else to pull either.
@@ -102,7 +102,7 @@ def pull(config_path: str, since_text: str | None, now_text: str | None, timeout
         lines = pull_prometheus(config, since, now, os.environ) if asked else []
     except (RowsError, PullFailed) as exc:
         if isinstance(exc, PullFailed):
-            _print_problems(exc.problems, err=True)
+            print_problems(exc.problems, err=True)
         else:
             click.echo(f"error: {exc}", err=True)
         click.echo("pull from Prometheus failed: no metrics file was changed", err=True)
