@@ -50,6 +50,9 @@ CONFIG_CASES = [
     pytest.param(BASIC_CONFIG.replace("https://status.test.example/", "ftp://x.example/"),
                  "2: error: url: 'ftp://x.example/' must be an absolute http(s) address such as "
                  "'https://status.example.com/'", id="url-not-http"),
+    pytest.param(BASIC_CONFIG.replace("https://status.test.example/", "http://[::1/"),
+                 "2: error: url: 'http://[::1/' must be an absolute http(s) address such as "
+                 "'https://status.example.com/'", id="url-not-an-address"),
     pytest.param(BASIC_CONFIG.replace("Asia/Shanghai", "Mars/Olympus"),
                  "3: error: timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as "
                  "'Asia/Shanghai' or 'UTC')", id="unknown-timezone"),

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, Problem, error
+from ..read.address import web_address
 from ..read.config import SiteConfig
 from . import csvrows
 from .settings import PrometheusServer, Queries
@@ -103,12 +104,7 @@ def _address(config: SiteConfig, server: PrometheusServer,
         if not base:
             raise PullFailed([error(where, f"metrics.prometheus.url_env: the environment "
                                            f"variable {server.url_env} is not set")])
-        try:
-            parts = urllib.parse.urlsplit(base)
-            _ = parts.port
-        except ValueError:  # its text would quote the address
-            parts = urllib.parse.urlsplit("")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if web_address(base) is None:
             raise PullFailed([error(where, f"metrics.prometheus.url_env: {server.url_env} "
                                            "does not hold an http(s) address")])
     token = None

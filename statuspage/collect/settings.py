@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from ..errors import Location, Problem, error, warning
+from ..read.address import web_address
 from ..read.files import YamlData
 from ..times import TimeError, parse_duration
 
@@ -236,8 +236,7 @@ def _check(value: Any, path: tuple[str | int, ...], out: _Problems) -> HttpCheck
     if url is None:
         out.fail(path, "probe: give 'url' (an HTTP check) or 'tcp' (a TCP connect)")
         return None
-    parts = _address(url)
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if web_address(url) is None:
         out.fail((*path, "url"), f"probe.url: '{url}' must be an absolute http(s) address")
         return None
     method = (out.text(value, "method", path, "probe.") or "GET").upper()
@@ -336,8 +335,8 @@ def _server(value: Any, out: _Problems) -> PrometheusServer | None:
         out.fail(path, "metrics.prometheus: give 'url' or 'url_env' (the name of an "
                        "environment variable holding it), one of them")
     if url is not None:
-        parts = _address(url)
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        parts = web_address(url)
+        if parts is None:
             out.fail((*path, "url"), "metrics.prometheus.url: must be an absolute http(s) "
                                      "address such as 'http://prometheus:9090'")
         elif parts.password:
@@ -365,13 +364,3 @@ def _queries(value: Any, path: tuple[str | int, ...], out: _Problems) -> Queries
         return None
     return Queries(requests, texts["errors"], texts["latency"],
                    tuple((k, out.data.line(*path, k)) for k in _QUERY_KEYS if k in value))
-
-
-def _address(url: str) -> SplitResult | None:
-    """Return the parts of `url`, None if it is not a URL at all (a bad port or bracket)."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        return None
-    return parts

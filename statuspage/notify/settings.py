@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Location, Problem, error, warning
+from ..read.address import web_address
 from ..read.files import YamlData
 from .events import Kind
 
@@ -118,7 +119,7 @@ def read_notify(value: Any, data: YamlData, shown: str, component_ids: list[str]
         if bool(url) == bool(url_env):
             here.fail((), f"{kind}: give exactly one of 'url_env' (the environment variable "
                           "holding the address: addresses hold tokens) or 'url'")
-        elif url and not url.startswith(("https://", "http://")):
+        elif url and web_address(url) is None:
             here.fail(("url",), "url: expected an http(s) address")
         secret_env = here.env(item, "secret_env")
         if secret_env and kind != "webhook":

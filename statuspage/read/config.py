@@ -17,6 +17,7 @@ from ..i18n import N_
 from ..model import Component, ComponentStatus, Impact, SeverityLevel
 from ..notify.settings import Destination, read_notify
 from ..times import TimeError, parse_date, parse_duration
+from .address import web_address
 from .files import YamlData, parse_yaml, read_text
 from .metrics_config import COMPONENT_KEYS, MetricsSettings, read_metrics_settings
 from .upstream import Upstream, parse_settings
@@ -225,8 +226,8 @@ def load_config(path: Path, shown: str | None = None) -> tuple[SiteConfig | None
     title = reader.text(raw, "title", (), required=True)
     url = reader.text(raw, "url", (), required=True)
     if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        parts = web_address(url)
+        if parts is None or parts.query:
             reader.fail(("url",), f"url: '{url}' must be an absolute http(s) address "
                                   "such as 'https://status.example.com/'")
         url = url if url.endswith("/") else url + "/"

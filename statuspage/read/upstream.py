@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from ..errors import Location, Problem, error, warning
 from ..model import ComponentStatus
+from .address import web_address
 from .files import YamlData, parse_yaml
 
 UPSTREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -106,9 +106,8 @@ def parse_settings(value: Any, data: YamlData, shown: str) -> tuple[tuple[Upstre
         if any(u.id == uid for u in found):
             fail((index, "id"), f"duplicate upstream id '{uid}'")
             continue
-        parts = _address(url)
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc \
-                or parts.query:
+        parts = web_address(url)
+        if parts is None or parts.query:
             fail((index, "url"), f"upstream url '{url}' must be the absolute http(s) address "
                                  "of a status page, such as 'https://status.openai.com/'")
             continue
@@ -251,17 +250,6 @@ def _status(upstream: Upstream, summary: dict[str, Any], fetched: datetime) -> U
 
 def _link(value: Any) -> str | None:
     """Return an incident's address if it is a web address (never javascript: or the like)."""
-    parts = _address(value) if isinstance(value, str) else None
-    if isinstance(value, str) and parts is not None and parts.scheme in ("http", "https"):
+    if isinstance(value, str) and web_address(value) is not None:
         return value
     return None
-
-
-def _address(url: str) -> SplitResult | None:
-    """Return the parts of `url`, None if it is not a URL at all (a bad port or bracket)."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        return None
-    return parts
