@@ -20,8 +20,8 @@ from .check.parse import POSTMORTEM_SUFFIX, SLUG, parse_document
 from .check.rules import assemble
 from .errors import Problem
 from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, Maintenance, MaintenanceStatus
-from .read.config import SiteConfig, suggest
-from .read.files import find_documents, split_front_matter
+from .read.config import SiteConfig
+from .read.files import find_documents, split_front_matter, suggest
 from .times import written
 
 DISTRIBUTION = "statuspage-static"

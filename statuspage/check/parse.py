@@ -24,8 +24,8 @@ from ..model import (
     StatusStep,
     Update,
 )
-from ..read.config import HTML_TAG, SiteConfig, check_keys, suggest
-from ..read.files import Document
+from ..read.config import HTML_TAG, SiteConfig
+from ..read.files import Document, check_keys, suggest
 from ..times import TimeError, parse_timestamp, written
 from .markdown import MarkdownRenderer
 

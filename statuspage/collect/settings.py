@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..errors import Location, Problem, error, warning
+from ..errors import Location, Problem, error
 from ..read.address import web_address
-from ..read.files import YamlData
+from ..read.files import YamlData, check_keys
 from ..times import TimeError, parse_duration
 
 _PROBE_KEYS = ("failures", "recoveries", "severity", "settle")
@@ -128,11 +128,7 @@ class _Problems:
 
     def unknown(self, mapping: dict[Any, Any], known: tuple[str, ...],
                 path: tuple[str | int, ...], where: str) -> None:
-        for key in mapping:
-            if key not in known:
-                self.found.append(warning(Location(self.shown, self.data.line(*path, key)),
-                                          f"unknown key '{where}{key}'; "
-                                          f"known: {', '.join(known)}"))
+        self.found += check_keys(mapping, known, self.data, self.shown, path, where)
 
     def duration(self, mapping: dict[Any, Any], key: str, path: tuple[str | int, ...],
                  where: str, default: timedelta) -> timedelta:

@@ -6,14 +6,13 @@ Addresses and credentials are named here by the environment variable that holds 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Location, Problem, error, warning
 from ..read.address import web_address
-from ..read.files import YamlData
+from ..read.files import YamlData, suggest
 from .events import Kind
 
 TYPES = ("webhook", "slack", "discord", "teams", "email")
@@ -78,7 +77,7 @@ def read_notify(value: Any, data: YamlData, shown: str, component_ids: list[str]
         kind = item.get("type")
         if kind not in TYPES:
             here.fail(("type",), f"type: expected one of {', '.join(TYPES)}, got {kind!r}"
-                      f"{_suggest(str(kind), TYPES)}")
+                      f"{suggest(str(kind), TYPES)}")
             continue
         counts[kind] = counts.get(kind, 0) + 1
         here.keys(item, _EMAIL_KEYS if kind == "email" else _KEYS)
@@ -90,13 +89,13 @@ def read_notify(value: Any, data: YamlData, shown: str, component_ids: list[str]
         for position, component in enumerate(components):
             if component not in component_ids:
                 here.fail(("components", position), f"components: unknown component "
-                          f"'{component}'{_suggest(component, component_ids)}")
+                          f"'{component}'{suggest(component, component_ids)}")
         events = here.names(item, "events")
         kinds = [k.value for k in Kind]
         for position, event in enumerate(events):
             if event not in kinds:
                 here.fail(("events", position), f"events: unknown event '{event}'"
-                          f"{_suggest(event, kinds)}; use some of {', '.join(kinds)}")
+                          f"{suggest(event, kinds)}; use some of {', '.join(kinds)}")
         common: dict[str, Any] = {"type": kind, "name": name, "components": tuple(components),
                                   "events": tuple(Kind(e) for e in events if e in kinds)}
         if kind == "email":
@@ -172,7 +171,7 @@ class _Here:
             if key not in known:
                 self.problems.append(warning(
                     Location(self.shown, self.data.line(*self.path, key)),
-                    f"notify: unknown key '{where}{key}'{_suggest(str(key), known)}"))
+                    f"notify: unknown key '{where}{key}'{suggest(str(key), known)}"))
 
     def text(self, mapping: dict[Any, Any], key: str) -> str:
         value = mapping.get(key)
@@ -207,7 +206,3 @@ class _Here:
             return []
         return [str(v) for v in items]
 
-
-def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

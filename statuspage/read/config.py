@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..collect.settings import Collect, read_collect
-from ..errors import Location, Problem, error, warning
+from ..errors import Location, Problem, error
 from ..i18n import N_
 from ..model import Component, ComponentStatus, Impact, SeverityLevel
 from ..notify.settings import Destination, read_notify
 from ..times import TimeError, parse_date, parse_duration
 from .address import web_address
-from .files import YamlData, parse_yaml, read_text
+from .files import YamlData, check_keys, parse_yaml, read_text, suggest
 from .metrics_config import COMPONENT_KEYS, MetricsSettings, read_metrics_settings
 from .upstream import Upstream, parse_settings
 
@@ -131,28 +131,6 @@ class SiteConfig:
     def target_of(self, component: Component) -> float:
         """Return the SLA target that applies to `component`."""
         return component.target if component.target is not None else self.target
-
-
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """Return " (did you mean 'x'?)" for a near miss, or ''."""
-    import difflib  # (only here: every build imports this module)
-    by_case = [c for c in choices if c.lower() == word.lower()]
-    by_start = [c for c in choices if word and c.lower().startswith(word.lower())]
-    close = (by_case or (by_start if len(by_start) == 1 else [])
-             or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6))
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def check_keys(
-    mapping: dict[Any, Any], known: tuple[str, ...], data: YamlData, shown: str,
-    prefix: tuple[str | int, ...] = (), where: str = "",
-) -> list[Problem]:
-    """Return a warning for each key of `mapping` that is not in `known`."""
-    return [
-        warning(Location(shown, data.line(*prefix, key)),
-                f"unknown key '{where}{key}'{suggest(str(key), known)}")
-        for key in mapping if key not in known
-    ]
 
 
 class _Reader:

@@ -356,3 +356,25 @@ def inside_repository(root: Path, folder: Path, shown: str, found: list[Found],
         else:
             taken.append((file, path))
     return taken, problems
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """Return " (did you mean 'x'?)" for a near miss, or ''."""
+    import difflib  # (only here: every build imports this module)
+    by_case = [c for c in choices if c.lower() == word.lower()]
+    by_start = [c for c in choices if word and c.lower().startswith(word.lower())]
+    close = (by_case or (by_start if len(by_start) == 1 else [])
+             or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6))
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_keys(
+    mapping: dict[Any, Any], known: tuple[str, ...], data: YamlData, shown: str,
+    prefix: tuple[str | int, ...] = (), where: str = "",
+) -> list[Problem]:
+    """Return a warning for each key of `mapping` that is not in `known`."""
+    return [
+        warning(Location(shown, data.line(*prefix, key)),
+                f"unknown key '{where}{key}'{suggest(str(key), known)}")
+        for key in mapping if key not in known
+    ]

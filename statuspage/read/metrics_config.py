@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Location, Problem, error, warning
-from .files import YamlData
+from ..errors import Location, Problem, error
+from .files import YamlData, check_keys
 
 METRICS_KEYS = ("latency_target", "error_rate_target", "prometheus")
 """Keys of `metrics:` (`prometheus` is read by `statuspage pull`)."""
@@ -82,8 +82,7 @@ def read_metrics_settings(raw: dict[Any, Any], data: YamlData,
             problems.append(error(at("metrics"), "metrics: expected a mapping such as "
                                                  "'{latency_target: {percentile: 95, ms: 600}}'"))
         else:
-            problems += [warning(at("metrics", k), f"unknown key 'metrics.{k}'")
-                         for k in value if k not in METRICS_KEYS]
+            problems += check_keys(value, METRICS_KEYS, data, shown, ("metrics",), "metrics.")
             site = _targets(value, ("metrics",), at, problems)
     components: dict[str, Targets] = {}
     listed = raw.get("components")

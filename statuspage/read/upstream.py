@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import Location, Problem, error, warning
 from ..model import ComponentStatus
 from .address import web_address
-from .files import YamlData, parse_yaml
+from .files import YamlData, check_keys, parse_yaml
 
 UPSTREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FOLDER = "upstream"
@@ -88,10 +88,7 @@ def parse_settings(value: Any, data: YamlData, shown: str) -> tuple[tuple[Upstre
         if not isinstance(item, dict):
             fail((index,), "upstream: each entry must be a mapping with id, name and url")
             continue
-        for key in item:
-            if key not in _KEYS:
-                problems.append(warning(Location(shown, data.line("upstream", index, key)),
-                                        f"unknown key 'upstream.{key}'"))
+        problems += check_keys(item, _KEYS, data, shown, ("upstream", index), "upstream.")
         texts = {k: item.get(k) for k in _KEYS}
         bad = [k for k, v in texts.items() if not isinstance(v, str) or not v.strip()]
         for key in bad:
