@@ -7,7 +7,6 @@ never write what `check` would reject, and `update` changes nothing but the inse
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from .model import INCIDENT_COMPONENT_STATUSES, IncidentStatus, Maintenance, Mai
 from .read.config import SiteConfig
 from .read.files import find_documents, split_front_matter, suggest
 from .times import written
+from .write.whole import create_whole, replace_whole
 
 DISTRIBUTION = "statuspage-static"
 
@@ -88,28 +88,12 @@ def _write_new(config: SiteConfig, path: Path, text: str, now: datetime,
     return path
 
 
+
 def _create(path: Path, data: bytes) -> None:
-    """Write a new file whole or not at all (`probe` writes incidents unattended, and a run
-    can be killed): written aside, then linked into place, which fails if the file exists."""
-    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        aside.write_bytes(data)
-        os.link(aside, path)
-    except FileExistsError:
-        raise ScaffoldError(f"{path.name} already exists") from None
-    finally:
-        aside.unlink(missing_ok=True)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write a file's new bytes whole: written aside, then renamed over it."""
-    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        aside.write_bytes(data)
-        os.replace(aside, path)
-    finally:
-        aside.unlink(missing_ok=True)
-
+    """Write a new file whole (`probe` writes incidents unattended, and a run can be killed);
+    refuse if it exists."""
+    if not create_whole(path, data):
+        raise ScaffoldError(f"{path.name} already exists")
 
 def _known(kind: str, value: str, choices: list[str]) -> None:
     if value not in choices:
@@ -265,7 +249,7 @@ def add_update(config: SiteConfig, prefix: str, word: str, message: str | None,
     problems = _check_text(config, found.path, updated.decode("utf-8-sig"), now)
     if problems:
         raise ScaffoldError("\n".join(str(p) for p in problems))
-    _replace(found.path, updated)
+    replace_whole(found.path, updated)
     return found.path
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..write.whole import create_whole
+
 METRICS = "metrics"
 
 
@@ -141,23 +143,7 @@ def _sweep(folder: Path, older: float = 600.0) -> None:
 
 def _create(path: Path, columns: list[str], rows: list[dict[str, str]]) -> bool:
     """Write a new file whole; return False if another run created it meanwhile."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            _write_all(fd, (",".join(columns) + "\n" + _text(columns, rows)).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        _sync_folder(path.parent)
-        return True
-    finally:
-        temporary.unlink(missing_ok=True)
-
+    return create_whole(path, (",".join(columns) + "\n" + _text(columns, rows)).encode())
 
 def _text(columns: Sequence[str], rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
@@ -171,19 +157,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def data_files(folder: Path) -> list[Path]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from ..read.upstream import (
     snapshot_path,
     summary_problems,
 )
+from ..write.whole import replace_whole
 
 TIMEOUT = 10.0
 """Seconds a fetch may take before it counts as failed."""
@@ -62,7 +61,7 @@ def _pull(root: Path, upstream: Upstream, now: datetime, timeout: float) -> Pull
         summary = fetch_summary(upstream.summary_url, timeout)
     except FetchFailed as exc:
         return Pulled(upstream, False, str(exc), path.is_file())
-    write_atomically(path, snapshot_document(upstream, summary, now))
+    replace_whole(path, snapshot_document(upstream, summary, now))
     status = summary["status"]
     return Pulled(upstream, True, f"{status['indicator']} ({status['description']})")
 
@@ -102,19 +101,3 @@ def fetch_summary(url: str, timeout: float) -> dict[str, Any]:
         raise FetchFailed(f"{url} is not a Statuspage summary: {wrong[0][1]}")
     return summary
 
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file beside it, so a reader sees the old
-    file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)  # (a file kept in git, like the others)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
