@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import Location, Problem, error
 from ..read.address import web_address
-from ..read.files import YamlData, check_keys
+from ..read.files import ENV_NAME, YamlData, check_keys
 from ..times import TimeError, parse_duration
 
 _PROBE_KEYS = ("failures", "recoveries", "severity", "settle")
@@ -24,7 +24,6 @@ _PROMETHEUS_KEYS = ("url", "url_env", "token_env", "step", "timeout")
 _QUERY_KEYS = ("requests", "errors", "latency")
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RANGE = re.compile(r"^\s*(\d{3})\s*-\s*(\d{3})\s*$")
 MAX_TIMEOUT = timedelta(minutes=5)
 
@@ -167,7 +166,7 @@ class _Problems:
     def env(self, mapping: dict[Any, Any], key: str, path: tuple[str | int, ...],
             where: str) -> str | None:
         name = self.text(mapping, key, path, where)
-        if name is not None and not _ENV_NAME.match(name):
+        if name is not None and not ENV_NAME.match(name):
             self.fail((*path, key), f"{where}{key}: '{name}' is not an environment variable "
                                     "name (letters, digits and '_')")
             return None
@@ -242,7 +241,7 @@ def _check(value: Any, path: tuple[str | int, ...], out: _Problems) -> HttpCheck
     headers = _headers(value, "headers", path, out)
     secret = _headers(value, "headers_env", path, out)
     for name, variable in secret:
-        if not _ENV_NAME.match(variable):
+        if not ENV_NAME.match(variable):
             out.fail((*path, "headers_env", name), f"probe.headers_env: '{variable}' is not an "
                                                    "environment variable name")
     follow = value.get("follow_redirects", True)

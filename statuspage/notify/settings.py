@@ -12,14 +12,13 @@ from typing import Any
 
 from ..errors import Location, Problem, error, warning
 from ..read.address import web_address
-from ..read.files import YamlData, suggest
+from ..read.files import ENV_NAME, YamlData, suggest
 from .events import Kind
 
 TYPES = ("webhook", "slack", "discord", "teams", "email")
 _KEYS = ("type", "name", "url", "url_env", "secret_env", "components", "events")
 _EMAIL_KEYS = ("type", "name", "smtp", "from", "to", "components", "events")
 _SMTP_KEYS = ("host", "port", "starttls", "tls", "user_env", "password_env")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
@@ -184,7 +183,7 @@ class _Here:
 
     def env(self, mapping: dict[Any, Any], key: str) -> str:
         value = self.text(mapping, key)
-        if value and not _ENV_NAME.match(value):
+        if value and not ENV_NAME.match(value):
             self.fail((key,), f"{key}: expected the name of an environment variable, "
                               "such as 'SLACK_WEBHOOK_URL' (never the secret itself)")
         return value

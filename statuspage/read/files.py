@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -378,3 +379,7 @@ def check_keys(
                 f"unknown key '{where}{key}'{suggest(str(key), known)}")
         for key in mapping if key not in known
     ]
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+"""The name of an environment variable, as settings name secrets (`url_env`, `token_env`)."""
