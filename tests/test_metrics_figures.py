@@ -158,6 +158,17 @@ def test_nearest_rank() -> None:
     assert nearest_rank([7.0], 99.9) == 7.0
 
 
+VALUES = st.lists(st.integers(0, 40).map(lambda v: v / 4), max_size=40).map(sorted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, VALUES, st.sampled_from([0.1, 1, 5, 33.3, 50, 90, 95, 99, 99.9, 100]))
+def test_nearest_rank_of_two_sorted_lists_is_that_of_both_merged(
+        values: list[float], more: list[float], percentile: float) -> None:
+    assert nearest_rank(values, percentile, more) == \
+        nearest_rank(sorted(values + more), percentile)
+
+
 def test_a_dst_day_in_new_york_has_25_hours_of_rows() -> None:
     zone = ZoneInfo("America/New_York")
     start = datetime(2026, 11, 1, 4, tzinfo=UTC)  # midnight, EDT

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,13 +32,30 @@ def _work_out(_key: str, make: Callable[[], T]) -> T:
     return make()
 
 
-def nearest_rank(values: Sequence[float], percentile: float) -> float | None:
-    """Return the value at position ⌈p/100 × n⌉ of the sorted `values` (None if empty)."""
-    if not values:
+def nearest_rank(values: Sequence[float], percentile: float,
+                 more: Sequence[float] = ()) -> float | None:
+    """Return the value at position ⌈p/100 × n⌉ of the sorted `values` (None if empty); with
+    `more` (sorted too), of both together, as if merged."""
+    total = len(values) + len(more)
+    if not total:
         return None
     numerator, denominator = _exact(percentile)
-    rank = -(-numerator * len(values) // (denominator * 100))  # ⌈p × n / 100⌉, exactly
-    return values[max(rank, 1) - 1]
+    rank = max(-(-numerator * total // (denominator * 100)), 1)  # ⌈p × n / 100⌉, exactly
+    if not more:
+        return values[rank - 1]
+    if not values:
+        return more[rank - 1]
+    # The rank-th smallest of two sorted lists: take i from `values` and rank - i from
+    # `more`, with i the least for which values[i] is not below what `more` gives.
+    low, high = max(0, rank - len(more)), min(rank, len(values))
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] < more[rank - middle - 1]:
+            low = middle + 1
+        else:
+            high = middle
+    taken = rank - low
+    return max(values[low - 1] if low else -math.inf, more[taken - 1] if taken else -math.inf)
 
 
 @functools.lru_cache(maxsize=64)
@@ -106,69 +124,88 @@ class ComponentMetrics:
 
 
 class Pool:
-    """A component's days, each as it counts (what is left out already taken out)."""
+    """A component's days, each as it counts (what is left out already taken out), up to
+    the day `end` (today, by ordinal). What follows from days before today alone (their
+    figures, their latencies sorted together, past months) is had through `keep`: today's
+    rows change from build to build, the days before it seldom do."""
 
     def __init__(self, form: str, bounds: tuple[float, ...], days: dict[int, Day],
-                 targets: Targets) -> None:
+                 targets: Targets, end: int, keep: Keep = _work_out) -> None:
         self.form, self.bounds, self.days, self.targets = form, bounds, days, targets
+        self.end, self.keep = end, keep
         self.percentiles: tuple[float, ...] = (
             *PERCENTILES, targets.latency.percentile if targets.latency else 50)
+        self.kind = repr((form, bounds, self.percentiles))
+        """What else than its days a figure follows from."""
 
-    def stat(self, ordinals: Iterable[int], values: list[float] | None = None) -> Stat:
-        """Return the figures of the days with these ordinals (`values`: their latencies
-        sorted, if known)."""
+    def stat(self, ordinals: Iterable[int]) -> Stat:
+        """Return the figures of the days with these ordinals."""
         found = [day for day in map(self.days.get, ordinals) if day is not None]
         count = sum(day.count for day in found)
         errors = sum(day.errors for day in found)
         quantiles: list[float | None] = [None] * 4
         if self.form == LATENCY:
-            ordered: Sequence[float]
-            if values is not None:
-                ordered = values
-            elif len(found) == 1:
-                ordered = found[0].values
-            else:
-                ordered = sorted(chain.from_iterable(day.values for day in found))
+            ordered = found[0].values if len(found) == 1 else sorted(
+                chain.from_iterable(day.values for day in found))
             quantiles = [nearest_rank(ordered, p) for p in self.percentiles]
         elif self.form == HISTOGRAM:
-            with_buckets = [day for day in found if day.buckets]
-            if with_buckets:
-                sums = [math.fsum(column) for column in
-                        zip(*(day.buckets for day in with_buckets), strict=True)]
-                total = math.fsum(day.observed for day in with_buckets)
-                quantiles = [histogram_quantile(self.bounds, sums, total, p)
-                             for p in self.percentiles]
-        p50, p95, p99, target = quantiles
-        return Stat(count, errors, p50, p95, p99, target)
+            quantiles = self._from_buckets(found)
+        return Stat(count, errors, *quantiles)
 
-    def windows(self, end: int) -> dict[str, Stat]:
-        """Return the figures of the 7, 30 and 90 days ending with the day `end`: each
-        window's latencies sorted from the shorter one's and the days it adds."""
-        found = {}
-        values: list[float] = []
-        covered = 0
-        for length in sorted(WINDOWS):
-            days = range(end - length + 1, end + 1)
-            if self.form == LATENCY:
-                values = sorted(chain(values, *(self.days[o].values for o in
-                                                range(end - length + 1, end - covered + 1)
-                                                if o in self.days)))
-                covered = length
-            found[f"{length}d"] = self.stat(days, values if self.form == LATENCY else None)
-        return found
+    def _from_buckets(self, found: list[Day]) -> list[float | None]:
+        with_buckets = [day for day in found if day.buckets]
+        if not with_buckets:
+            return [None] * 4
+        sums = [math.fsum(column) for column in
+                zip(*(day.buckets for day in with_buckets), strict=True)]
+        total = math.fsum(day.observed for day in with_buckets)
+        return [histogram_quantile(self.bounds, sums, total, p) for p in self.percentiles]
 
-    def month(self, first: date, keep: Keep = _work_out) -> MonthStat:
-        """Return the figures of the calendar month that starts on `first` (`keep` may have
-        them from an earlier build, under a digest of all they follow from)."""
+    def day(self, ordinal: int) -> Stat:
+        """Return the figures of one day."""
+        day = self.days.get(ordinal)
+        if day is None or ordinal >= self.end:
+            return self.stat((ordinal,))
+        return self._kept(("day", day.fingerprint()), lambda: self.stat((ordinal,)))
+
+    def to_today(self, ordinals: range) -> Stat:
+        """Return the figures of days that end with today: the latencies of the days before
+        it sorted together (kept), today's ranked in with them."""
+        if self.form != LATENCY or self.end not in ordinals:
+            return self.stat(ordinals)
+        past = [o for o in ordinals if o in self.days and o != self.end]
+        ordered: array[float] = self._kept(
+            ("sorted", [self.days[o].fingerprint() for o in past]),
+            lambda: array("d", sorted(chain.from_iterable(self.days[o].values for o in past))))
+        found = [self.days[o] for o in past]
+        today = self.days.get(self.end)
+        if today is not None:
+            found.append(today)
+        more = today.values if today is not None else ()
+        return Stat(sum(day.count for day in found), sum(day.errors for day in found),
+                    *(nearest_rank(ordered, p, more) for p in self.percentiles))
+
+    def windows(self) -> dict[str, Stat]:
+        """Return the figures of the 7, 30 and 90 days ending with today."""
+        return {f"{length}d": self.to_today(range(self.end - length + 1, self.end + 1))
+                for length in sorted(WINDOWS)}
+
+    def month(self, first: date) -> MonthStat:
+        """Return the figures of the calendar month that starts on `first`."""
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         ordinals = range(first.toordinal(), following.toordinal())
-        key = repr((self.form, self.bounds, self.targets, self.percentiles,
-                    [(o, self.days[o].fingerprint()) for o in ordinals if o in self.days]))
-        found: MonthStat = keep(key, lambda: self._month(ordinals))
+        if self.end in ordinals:
+            return self._verdicts(self.to_today(range(ordinals.start, self.end + 1)))
+        stat: Stat = self._kept(
+            ("month", [(o, self.days[o].fingerprint()) for o in ordinals if o in self.days]),
+            lambda: self.stat(ordinals))
+        return self._verdicts(stat)
+
+    def _kept(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        found: T = self.keep(repr((self.kind, key)), make)
         return found
 
-    def _month(self, ordinals: range) -> MonthStat:
-        stat = self.stat(ordinals)
+    def _verdicts(self, stat: Stat) -> MonthStat:
         latency = self.targets.latency
         return MonthStat(
             stat,
@@ -184,17 +221,16 @@ def component_metrics(component: Component, settings: MetricsSettings, form: str
     """Return a component's figures at a time in `today`, from its days by ordinal (what
     does not count already taken out); its months from that of the day `first` (by
     default its first day that counts)."""
-    pool = Pool(form, bounds, days, settings.targets(component.id))
     end = today.toordinal()
-    shown = tuple((date.fromordinal(o), pool.stat((o,)))
-                  for o in range(end - bar_days + 1, end + 1))
-    windows = pool.windows(end)
+    pool = Pool(form, bounds, days, settings.targets(component.id), end, keep)
+    shown = tuple((date.fromordinal(o), pool.day(o)) for o in range(end - bar_days + 1, end + 1))
+    windows = pool.windows()
     months: dict[str, MonthStat] = {}
     if first is None and days:
         first = min(days)
     if first is not None:
         start = date.fromordinal(min(first, end)).replace(day=1)
         while start <= today:
-            months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start, keep)
+            months[f"{start.year:04d}-{start.month:02d}"] = pool.month(start)
             start = (start + timedelta(days=32)).replace(day=1)
     return ComponentMetrics(component, form, pool.targets, shown, windows, months)

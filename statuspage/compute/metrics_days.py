@@ -4,17 +4,19 @@ maintenance windows, time before its `since` and rows after `now` (SPEC §7)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from ..model import Component, Site
 from ..read.metrics import HISTOGRAM, LATENCY, trimmed
 from ..read.metrics_config import MetricsSettings
-from ..read.metrics_rows import NO_LATENCY, Day, MetricFile, Row
+from ..read.metrics_rows import NO_LATENCY, Day, Later, MetricFile, Row
 from .metrics import ComponentMetrics, Keep, _work_out, component_metrics
 
 RowsOf = Callable[[MetricFile, set[int]], dict[int, list[Row]]]
@@ -133,13 +135,15 @@ def _projected(day: Day, found: MetricFile, bounds: tuple[float, ...]) -> Day:
 
 
 def _joined(days: list[Day]) -> Day:
-    """Return several files' parts of one day as one."""
+    """Return several files' parts of one day as one (its latencies merged when first used,
+    its fingerprint that of the parts)."""
     buckets = [d.buckets for d in days if d.buckets]
     return Day(sum(d.count for d in days), sum(d.errors for d in days),
-               array("d", sorted(v for d in days for v in d.values)),
+               Later(lambda: array("d", sorted(chain.from_iterable(d.values for d in days)))),
                [math.fsum(c) for c in zip(*buckets, strict=True)] if buckets else [],
                min(d.first for d in days), max(d.last for d in days),
-               sum(d.observed for d in days))
+               sum(d.observed for d in days),
+               hashlib.sha256(" ".join(d.fingerprint() for d in days).encode()).hexdigest()[:32])
 
 
 __all__ = ["LATENCY", "Measured", "counted_days", "measure"]

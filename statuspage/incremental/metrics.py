@@ -4,15 +4,20 @@ that only grew (rows appended) has only its new bytes read. A first build reads 
 a process per core.
 
 Each file's aggregates are kept in a signed file of their own under the cache folder, so an
-appended row rewrites one small file, not the whole cache."""
+appended row rewrites one small file, not the whole cache; its days' latencies in another,
+read only when a figure needs them (past months are mostly kept whole: their days are looked
+at through their fingerprints)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
 import time
+from array import array
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +27,12 @@ from ..errors import Location, Problem, error
 from ..model import Site
 from ..read.config import SiteConfig
 from ..read.metrics import check_forms, day_rows, read_file, scan_metrics
-from ..read.metrics_rows import MetricFile, Row
+from ..read.metrics_rows import Day, Later, MetricFile, Row
 from .keys import digest
 from .parallel import processes_for, shared
 from .store import cache_folder, file_status, read_signed, secret, settled, write_signed
 
-FORMAT = 3
+FORMAT = 4
 PARALLEL_FROM = 4
 """Files to read before it pays to start processes."""
 MEMO = "memo.pickle"
@@ -61,6 +66,26 @@ class _Entry:
         self.warnings = warnings
         """The file's warnings (an unknown column), said again while it is kept."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The days as columns, without their latencies (`_save` keeps those apart): a
+        # year's days read back several times as fast as with an object each.
+        days = self.file.days.values()
+        columns = (list(self.file.days), *(array("d", (getattr(d, name) for d in days))
+                                           for name in ("count", "errors", "first", "last",
+                                                        "observed")),
+                   [d.buckets for d in days], [d.fingerprint() for d in days])
+        return _entry, (self.key, self.status, self.digest, replace(self.file, days={}),
+                        self.complete, self.warnings, columns)
+
+
+def _entry(key: str, status: tuple[int, ...] | None, known: str, found: MetricFile,
+           complete: bool, warnings: list[Problem], columns: tuple[Any, ...]) -> _Entry:
+    """Return an entry as `_Entry.__reduce__` kept it (its days' latencies not read yet)."""
+    ordinals, counts, errors, firsts, lasts, observed, buckets, marks = columns
+    found.days = {o: Day(c, e, (), b, f, la, ob, m) for o, c, e, f, la, ob, b, m in zip(
+        ordinals, counts, errors, firsts, lasts, observed, buckets, marks, strict=True)}
+    return _Entry(key, status, known, found, complete, warnings)
+
 
 class _Read:
     """Reads whole files (in a forked process): each gives its digest and what it read to."""
@@ -92,6 +117,14 @@ def _read(path: str, shown: str) -> tuple[bytes | None, list[Problem]]:
 def read_measured(config: SiteConfig, site: Site, now: datetime,
                   code: str) -> tuple[Measured, list[Problem]]:
     """Return every component's measured figures at `now` and the problems of the data."""
+    try:
+        return _read_measured(config, site, now, code, kept=True)
+    except _Stale:  # (every file is read again, as in a first build)
+        return _read_measured(config, site, now, code, kept=False)
+
+
+def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
+                   kept: bool) -> tuple[Measured, list[Problem]]:
     root = metrics_folder(config)
     found, problems = scan_metrics(root, {c.id for c in config.components},
                                    config.shown(root) if root.exists() else "metrics")
@@ -99,13 +132,15 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         return Measured({}), problems
     key = digest(code, FORMAT, config.timezone.key)
     folder = cache_folder(config.root)
-    store = folder / "metrics" if folder is not None else None
+    store = folder / "metrics" if folder is not None and kept else None
     signing = secret() if store is not None else None
     if store is not None:
         store.mkdir(exist_ok=True)
     files: list[MetricFile | None] = []
     fresh: list[tuple[int, str, str, str]] = []
     names: set[str] = set()
+    digests: dict[str, str] = {}
+    """The digest of each file kept (by its name in the cache folder)."""
     scanned = time.time_ns()
     for index, (component, path, shown) in enumerate(found):
         name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
@@ -118,6 +153,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
             continue
         entry = _load(store, signing, name, key)
         if entry is not None and entry.status == file_status(status):
+            digests[name] = entry.digest
             problems += entry.warnings
             files.append(entry.file)
             continue
@@ -130,6 +166,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         if entry is not None and entry.digest == whole:
             entry.status = file_status(status) if settled(status, scanned) else None
             _save(store, signing, name, entry)
+            digests[name] = whole
             problems += entry.warnings
             files.append(entry.file)
             continue
@@ -139,6 +176,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
             problems += more  # (the header's warnings again, with the new rows' problems)
             files.append(grown)
             if grown is not None:
+                digests[name] = whole
                 _save(store, signing, name, _Entry(
                     key, file_status(status) if settled(status, scanned) else None, whole,
                     grown, data.endswith(b"\n"), more))
@@ -158,6 +196,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
             except OSError:
                 continue  # (gone since: the next build finds out)
             name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
+            digests[name] = whole
             _save(store, signing, name, _Entry(
                 key, file_status(status) if settled(status, scanned) else None, whole,
                 read, complete, more))
@@ -165,9 +204,13 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
         for stale in store.glob("*.pickle"):
             if stale.name not in names and stale.name != MEMO:
                 stale.unlink(missing_ok=True)
-    kept = [f for f in files if f is not None]
-    problems += check_forms(kept)
-    if len(kept) < len(files) or any(p.is_error for p in problems):
+        values = {_values_path(store, n, d).name for n, d in digests.items()}
+        for stale in store.glob("*.values"):
+            if stale.name not in values:
+                stale.unlink(missing_ok=True)
+    read = [f for f in files if f is not None]
+    problems += check_forms(read)
+    if len(read) < len(files) or any(p.is_error for p in problems):
         return Measured({}), problems
     paths = {shown: path for _c, path, shown in found}
 
@@ -178,7 +221,7 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
     before = read_signed(signing, store / MEMO) if store is not None and signing else None
     memo = _Kept(key, before[1][1] if before is not None and isinstance(before[1], tuple)
                  and before[1][0] == key else {})
-    measured = measure(config.components, config.metrics, site, kept, now, config.timezone,
+    measured = measure(config.components, config.metrics, site, read, now, config.timezone,
                        config.uptime_days, rows_of, memo)
     if memo.new.keys() != memo.old.keys() and store is not None and signing is not None:
         write_signed(signing, store / MEMO, (key, memo.new))
@@ -205,15 +248,51 @@ class _Kept:
 _MISSING = object()
 
 
+class _Stale(Exception):
+    """A kept file's latencies can't be read back (the cache folder was changed meanwhile)."""
+
+
+class _ValuesFile:
+    """The latencies of one kept file's days, read once, when a day's are first used."""
+
+    def __init__(self, path: Path, signing: bytes, known: str) -> None:
+        self.path, self.signing, self.known = path, signing, known
+        self.days: dict[int, array[float]] | None = None
+
+    def day(self, ordinal: int) -> array[float]:
+        if self.days is None:
+            found = read_signed(self.signing, self.path)
+            if found is None or not isinstance(found[1], tuple) or found[1][0] != self.known:
+                raise _Stale(self.path)
+            self.days = found[1][1]
+        return self.days.get(ordinal, array("d"))
+
+
+def _values_path(store: Path, name: str, known: str) -> Path:
+    return store / f"{name.removesuffix('.pickle')}-{known[:16]}.values"
+
+
 def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:
     if store is None or signing is None:
         return None
     found = read_signed(signing, store / name)
     if found is None or not isinstance(found[1], _Entry) or found[1].key != key:
         return None
-    return found[1]
+    entry: _Entry = found[1]
+    values = _ValuesFile(_values_path(store, name, entry.digest), signing, entry.digest)
+    for ordinal, day in entry.file.days.items():
+        day.values = Later(functools.partial(values.day, ordinal))
+    return entry
 
 
 def _save(store: Path | None, signing: bytes | None, name: str, entry: _Entry) -> None:
-    if store is not None and signing is not None:
-        write_signed(signing, store / name, entry)
+    """Keep the entry: its days' latencies in a file of their own (unless kept already
+    under the file's digest), then the rest."""
+    if store is None or signing is None:
+        return
+    found = entry.file
+    values = _values_path(store, name, entry.digest)
+    if not values.exists() and not write_signed(signing, values, (entry.digest, {
+            o: array("d", d.values) for o, d in found.days.items()})):
+        return
+    write_signed(signing, store / name, entry)

@@ -10,10 +10,11 @@ import io
 import math
 import operator
 from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import repeat
-from typing import NamedTuple
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 NO_LATENCY = "none"
@@ -33,14 +34,47 @@ class Row(NamedTuple):
     buckets: tuple[float, ...]
 
 
+class Later(Sequence[float]):
+    """Latencies worked out when first used (a day kept from the last build, read back from
+    the cache; the parts of a day from several files, merged): most past days are only
+    looked at through their fingerprints."""
+
+    __slots__ = ("_found", "_make")
+
+    def __init__(self, make: Callable[[], array[float]]) -> None:
+        self._make: Callable[[], array[float]] | None = make
+        self._found = array("d")
+
+    def _values(self) -> array[float]:
+        if self._make is not None:
+            self._found, self._make = self._make(), None
+        return self._found
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[float]: ...
+    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
+        return self._values()[index]
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return array, ("d", self._values().tobytes())
+
+
 @dataclass
 class Day:
     """What one day of one file's rows adds up to."""
 
     count: float = 0.0
     errors: float = 0.0
-    values: array[float] = field(default_factory=lambda: array("d"))
-    """Each check's latency, sorted (latency form)."""
+    values: Sequence[float] = field(default_factory=lambda: array("d"))
+    """Each check's latency, sorted (latency form): an array while rows are added."""
     buckets: list[float] = field(default_factory=list)
     """The summed cumulative count at each bound (histogram form)."""
     first: float = math.inf
@@ -49,13 +83,15 @@ class Day:
     observed: float = 0.0
     """The count of the rows with a histogram (its +Inf bucket: rows of a file without
     latency may share the day)."""
+    mark: str | None = field(default=None, repr=False, compare=False)
+    """The fingerprint, once worked out (`seal` forgets it: rows were added)."""
 
     def add(self, row: Row) -> None:
         """Add a row (its latency is appended unsorted: `seal` sorts)."""
         self.count += row.total
         self.errors += row.errors
         if row.latency is not None:
-            self.values.append(row.latency)
+            self._growing().append(row.latency)
         if row.buckets:
             self.observed += row.total
             if self.buckets:
@@ -65,17 +101,32 @@ class Day:
         self.first = min(self.first, row.time)
         self.last = max(self.last, row.time)
 
+    def _growing(self) -> array[float]:
+        """Return the latencies as an array to add to."""
+        if not isinstance(self.values, array):
+            self.values = array("d", self.values)
+        return self.values
+
+    def extend(self, values: Iterable[float]) -> None:
+        """Add latencies (unsorted: `seal` sorts)."""
+        self._growing().extend(values)
+
     def seal(self) -> None:
         """Sort the latencies."""
         if len(self.values) > 1:
             self.values = array("d", sorted(self.values))
+        self.mark = None
 
     def fingerprint(self) -> str:
-        """Return a digest of everything the day adds up to."""
-        found = hashlib.sha256(self.values.tobytes())
-        found.update(repr((self.count, self.errors, self.buckets, self.first, self.last,
-                           self.observed)).encode())
-        return found.hexdigest()[:32]
+        """Return a digest of everything the day adds up to (worked out once)."""
+        if self.mark is None:
+            found = hashlib.sha256(array("d", self.values).tobytes()
+                                   if not isinstance(self.values, array)
+                                   else self.values.tobytes())
+            found.update(repr((self.count, self.errors, self.buckets, self.first, self.last,
+                               self.observed)).encode())
+            self.mark = found.hexdigest()[:32]
+        return self.mark
 
 
 @dataclass
@@ -174,7 +225,7 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
                 here = latencies[position:stop]
                 if bisect.bisect_left(gaps, position) < bisect.bisect_left(gaps, stop):
                     here = [v for v in here if v == v]
-                day.values.extend(here)
+                day.extend(here)
             if buckets:
                 day.observed += sum(counts[position:stop])
                 sums = [sum(column[position:stop]) for column in buckets]
