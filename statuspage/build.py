@@ -65,21 +65,21 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     templates = digest(code, config.language, folder_digest(own) if own else "")
     common = digest(code, config)
     inputs, trusted = quiet.inputs(code, config, templates, files or [], scanned)
-    if files is not None:  # nothing but the clock changed: only what reads it
+    if files is not None:  # nothing but the clock and the measured data changed
         done = quiet.rebuild(config, out, now, store, inputs,
-                             lambda: session.environment(config, templates), templates, common)
+                             lambda: session.environment(config, templates), templates, common,
+                             code)
         if done is not None:
             return BuildResult(out, *done)
     site, problems, cache = _check(config, now, files, code)                  # check
     measured, more = read_measured(config, site, now, code)
-    problems += more
     upstream = _upstream(config, problems)
-    if any(p.is_error for p in problems):
-        raise BuildFailed(problems)
-    _check_output(config, out, problems)
+    if any(p.is_error for p in problems + more):
+        raise BuildFailed(problems + more)
+    _check_output(config, out, problems + more)
     memo = Memo(store, code)
     facts, assets = gather(config, site, now, own is not None and                # compute
-                           site_files.templates_overridden(config), memo, measured, upstream)
+                           site_files.templates_overridden(config), memo, upstream)
     outputs = declare(facts, assets)                                           # outputs
     # The parsed files are kept for the next build and let go of before processes fork
     # (they would otherwise share what this one then frees).
@@ -89,7 +89,8 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     writer = SiteWriter(out, store.spare)                                      # write
     try:
         maker = Maker(config, session.environment(config, templates),
-                      Keys(common, now, shared=(config, facts.language, site, facts.overview)),
+                      Keys(common, now, measured,
+                           shared=(config, facts.language, site, facts.overview)),
                       writer, page_names(config, headline, facts.assets),
                       digest(templates, facts.assets, headline))
         made = make_site(maker, outputs, previous_keys(store, writer))
@@ -103,13 +104,11 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     save_keys(store, writer, made.keys)
     horizon = settled_until(site, facts.overview, now, list(facts.settled.instants),
                             config.timezone)
-    if horizon is not None and measured.next_row is not None:
-        horizon = min(horizon, measured.next_row)  # a row's time comes: the figures move
     quiet.keep(store, out, now, inputs if files is not None and trusted else None, horizon,
-               outputs, (headline, facts.assets), problems)
+               outputs, (headline, facts.assets), problems, site)
     if store.spare is not None:
         prune_spares(store.spare)
-    return BuildResult(out, writer.count, problems)
+    return BuildResult(out, writer.count, problems + more)
 
 
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:

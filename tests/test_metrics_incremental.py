@@ -4,6 +4,7 @@ bytes read, and every rebuild equals a clean build."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -65,15 +66,16 @@ def test_a_new_row_remakes_only_what_shows_it(example: Path, tmp_path: Path,
     assert tree(example / "site") == clean(example, tmp_path)
 
 
-def test_a_rebuild_with_only_the_clock_moved_notices_a_new_row(
+def test_a_new_row_is_taken_in_by_a_rebuild_with_only_the_clock_moved(
         example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(example)
     full = _full_builds(monkeypatch)
     build(example, "2026-11-24 12:00:05 +08:00")
-    assert full == []  # quiet
+    page = (example / "site/components/streaming/index.html").read_bytes()
     _append(example, "streaming", "2026-11-24T04:00:00Z,100,50,1,2,3,4,5,6\n")
     build(example, "2026-11-24 12:00:10 +08:00")
-    assert len(full) == 1
+    assert full == []  # both quiet: the figures are measured again, nothing else
+    assert (example / "site/components/streaming/index.html").read_bytes() != page
     assert tree(example / "site") == clean(example, tmp_path, "2026-11-24 12:00:10 +08:00")
 
 
@@ -81,13 +83,27 @@ def test_a_row_after_now_counts_once_its_time_comes(example: Path, tmp_path: Pat
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     _append(example, "chat-api", "2026-11-24T12:30:00+08:00,1,1,\n")
     build(example)
-    before = (example / "site/api/metrics.json").read_bytes()
     full = _full_builds(monkeypatch)
     build(example, "2026-11-24 12:29:00 +08:00")
-    assert full == [] and (example / "site/api/metrics.json").read_bytes() != before  # quiet
+    before = (example / "site/api/metrics.json").read_bytes()
     build(example, "2026-11-24 12:31:00 +08:00")
-    assert len(full) == 1  # the row's time was the last build's horizon
+    assert full == []  # quiet
+    assert json.loads((example / "site/api/metrics.json").read_bytes())["components"] != \
+        json.loads(before)["components"]
     assert tree(example / "site") == clean(example, tmp_path, "2026-11-24 12:31:00 +08:00")
+
+
+def test_an_error_in_the_data_fails_a_quiet_rebuild_and_keeps_the_site(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    before = tree(example / "site")
+    full = _full_builds(monkeypatch)
+    _append(example, "chat-api", "2026-11-24T11:57:00+08:00,1,2,100\n")
+    time.sleep(0.06)
+    result = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", NOW)
+    assert result.exit_code == 1 and full == []
+    assert "metrics/chat-api/2026-11.csv:" in result.output and "errors" in result.output
+    assert tree(example / "site") == before
 
 
 def test_a_file_that_only_grew_is_read_from_where_it_ended(

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from ..model import Component, Incident, Maintenance, Site
 from ..read.config import SiteConfig
@@ -39,9 +39,10 @@ def percent(value: float | None) -> str:
     return f"{cut:.2f}\u00a0%"  # a no-break space: the sign never wraps to a line of its own
 
 
-@dataclass(frozen=True)
-class DayView:
-    """One day of one component, as a bar and as a line of the accessible list."""
+class DayView(NamedTuple):
+    """One day of one component, as a bar and as a line of the accessible list (a named
+    tuple: made for every day of a year of bars, several times as fast as a frozen
+    dataclass)."""
 
     date: date
     figure: Figure

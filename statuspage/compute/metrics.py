@@ -161,12 +161,14 @@ class Pool:
         total = math.fsum(day.observed for day in with_buckets)
         return [histogram_quantile(self.bounds, sums, total, p) for p in self.percentiles]
 
-    def day(self, ordinal: int) -> Stat:
-        """Return the figures of one day."""
-        day = self.days.get(ordinal)
-        if day is None or ordinal >= self.end:
-            return self.stat((ordinal,))
-        return self._kept(("day", day.fingerprint()), lambda: self.stat((ordinal,)))
+    def each_day(self, ordinals: range) -> tuple[Stat, ...]:
+        """Return the figures of each day (those before today kept)."""
+        past = range(ordinals.start, min(ordinals.stop, self.end))
+        kept: tuple[Stat, ...] = self._kept(
+            ("days", past.start,
+             [day.fingerprint() if day else None for day in map(self.days.get, past)]),
+            lambda: tuple(self.stat((o,)) for o in past))
+        return kept + tuple(self.stat((o,)) for o in range(past.stop, ordinals.stop))
 
     def to_today(self, ordinals: range) -> Stat:
         """Return the figures of days that end with today: the latencies of the days before
@@ -223,7 +225,8 @@ def component_metrics(component: Component, settings: MetricsSettings, form: str
     default its first day that counts)."""
     end = today.toordinal()
     pool = Pool(form, bounds, days, settings.targets(component.id), end, keep)
-    shown = tuple((date.fromordinal(o), pool.day(o)) for o in range(end - bar_days + 1, end + 1))
+    shown = tuple(zip(map(date.fromordinal, range(end - bar_days + 1, end + 1)),
+                      pool.each_day(range(end - bar_days + 1, end + 1)), strict=True))
     windows = pool.windows()
     months: dict[str, MonthStat] = {}
     if first is None and days:

@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..outputs.record import NOW, Clocked, Output
+from ..compute.metrics_days import Measured
+from ..outputs.record import NOW, Clocked, Measures, Output
 
 LIBRARIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "babel", "yaml", "icalendar")
 """Libraries whose output a build keeps (HTML from Markdown, compiled templates, dates)."""
@@ -68,12 +69,15 @@ class Keys:
     """Works out output keys for one build. A read that several outputs take (the settings,
     a component's figures) is stamped, and if it moves with the clock worked out, once."""
 
-    def __init__(self, common: str, now: datetime, shared: Iterable[object] = ()) -> None:
+    def __init__(self, common: str, now: datetime, measured: Measured,
+                 shared: Iterable[object] = ()) -> None:
         """`common` is a digest of what every output follows from (the code, the settings);
-        `shared` are reads that many outputs take (the settings object)."""
-        self.common, self.now = common, now
+        `measured` the build's measured figures; `shared` are reads that many outputs take
+        (the settings object)."""
+        self.common, self.now, self.measured = common, now, measured
         self._stamps = {id(value): _short(repr(value)) for value in shared}
         self._values: dict[int, Any] = {}
+        self._measures: dict[int, tuple[Measures, Any]] = {}
         self._shared: set[int] = set(self._stamps)
         self._kept: list[object] = list(shared)  # (their ids stay theirs while this lives)
 
@@ -96,8 +100,19 @@ class Keys:
                 self._value(read)
 
     def values(self, output: Output) -> tuple[Any, ...]:
-        """Return the output's reads with each clocked one at this build's time."""
-        return tuple(self._value(r) if isinstance(r, Clocked) else r for r in output.reads)
+        """Return the output's reads with each clocked one at this build's time, and each
+        of the measured figures in this build's."""
+        return tuple(self._value(r) if isinstance(r, Clocked)
+                     else self._measure(r) if isinstance(r, Measures) else r
+                     for r in output.reads)
+
+    def _measure(self, read: Measures) -> Any:
+        """Return the read's value in this build's figures (worked out once: its key's
+        stamp is its repr)."""
+        found = self._measures.get(id(read))
+        if found is None:
+            found = self._measures[id(read)] = (read, read.of(self.measured))
+        return found[1]
 
     def _value(self, read: Clocked) -> Any:
         if id(read) not in self._shared:
@@ -119,6 +134,7 @@ class Keys:
             found = stamps.get(id(read))
             if found is None:
                 found = _short(read.stamp_at(self.now) if isinstance(read, Clocked)
+                               else repr(self._measure(read)) if isinstance(read, Measures)
                                else repr(read))
                 if id(read) in shared:
                     stamps[id(read)] = found

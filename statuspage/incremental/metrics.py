@@ -17,8 +17,8 @@ import pickle
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ FORMAT = 4
 PARALLEL_FROM = 4
 """Files to read before it pays to start processes."""
 MEMO = "memo.pickle"
+RESULT = "figures.pickle"
 MAX_BYTES = 1 << 30
 """A data file larger than this is refused."""
 
@@ -43,15 +44,6 @@ MAX_BYTES = 1 << 30
 def metrics_folder(config: SiteConfig) -> Path:
     """Return the folder of measured data."""
     return config.root / "metrics"
-
-
-def metric_files(config: SiteConfig) -> tuple[list[tuple[str, Path, str]], list[str]]:
-    """Return every data file (component, path, path as shown), and what is wrong with the
-    folder's layout (a folder named after no component, a stray file), for telling whether
-    anything a build reads of it changed."""
-    found, problems = scan_metrics(metrics_folder(config), {c.id for c in config.components},
-                                   config.shown(metrics_folder(config)))
-    return found, [str(p) for p in problems]
 
 
 class _Entry:
@@ -116,20 +108,67 @@ def _read(path: str, shown: str) -> tuple[bytes | None, list[Problem]]:
 
 def read_measured(config: SiteConfig, site: Site, now: datetime,
                   code: str) -> tuple[Measured, list[Problem]]:
-    """Return every component's measured figures at `now` and the problems of the data."""
-    try:
-        return _read_measured(config, site, now, code, kept=True)
-    except _Stale:  # (every file is read again, as in a first build)
-        return _read_measured(config, site, now, code, kept=False)
-
-
-def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
-                   kept: bool) -> tuple[Measured, list[Problem]]:
+    """Return every component's measured figures at `now` and the problems of the data: the
+    last build's, if no data file, setting or maintenance they follow from has changed, it
+    was the same day, and no row was written for a time between its `now` and this one."""
     root = metrics_folder(config)
     found, problems = scan_metrics(root, {c.id for c in config.components},
                                    config.shown(root) if root.exists() else "metrics")
     if not found:
         return Measured({}), problems
+    scanned = time.time_ns()
+    statuses: list[os.stat_result | OSError] = []
+    for _component, path, _shown in found:
+        try:
+            statuses.append(os.stat(path))
+        except OSError as exc:
+            statuses.append(exc)
+    folder = cache_folder(config.root)
+    signing = secret() if folder is not None else None
+    inputs = digest(code, FORMAT, config.timezone.key, config.components, config.metrics,
+                    config.uptime_days, site.maintenances, now.astimezone(config.timezone).date(),
+                    problems, [(shown, file_status(status) if isinstance(status, os.stat_result)
+                                else None)
+                               for (_c, _p, shown), status in zip(found, statuses, strict=True)])
+    trusted = all(isinstance(s, os.stat_result) and settled(s, scanned) for s in statuses)
+    last = read_signed(signing, folder / "metrics" / RESULT) \
+        if folder is not None and signing is not None else None
+    if last is not None and isinstance(last[1], _Result) and last[1].inputs == inputs \
+            and last[1].now <= now < last[1].until:
+        return last[1].measured, last[1].problems
+    try:
+        measured, problems = _read_measured(config, site, now, code, found, statuses,
+                                            scanned, problems, kept=True)
+    except _Stale:  # (every file is read again, as in a first build)
+        measured, problems = _read_measured(config, site, now, code, found, statuses,
+                                            scanned, problems, kept=False)
+    if folder is not None and signing is not None and trusted:
+        write_signed(signing, folder / "metrics" / RESULT, _Result(
+            inputs, now, measured.next_row or datetime.max.replace(tzinfo=UTC), measured,
+            problems))
+    return measured, problems
+
+
+@dataclass(frozen=True)
+class _Result:
+    """The last build's figures, and what they follow from."""
+
+    inputs: str
+    now: datetime
+    until: datetime
+    """The time of the first row after `now`."""
+    measured: Measured
+    problems: list[Problem]
+
+
+def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
+                   found: list[tuple[str, Path, str]], statuses: list[os.stat_result | OSError],
+                   scanned: int, layout: list[Problem],
+                   kept: bool) -> tuple[Measured, list[Problem]]:
+    """Return the figures and problems of the data files `found`, whose statuses were read
+    at `scanned` (ns), and the folder's `layout` problems; `kept`: with what the cache
+    folder keeps of each file."""
+    problems = list(layout)
     key = digest(code, FORMAT, config.timezone.key)
     folder = cache_folder(config.root)
     store = folder / "metrics" if folder is not None and kept else None
@@ -141,14 +180,11 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
     names: set[str] = set()
     digests: dict[str, str] = {}
     """The digest of each file kept (by its name in the cache folder)."""
-    scanned = time.time_ns()
-    for index, (component, path, shown) in enumerate(found):
+    for index, ((component, path, shown), status) in enumerate(zip(found, statuses, strict=True)):
         name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
         names.add(name)
-        try:
-            status = os.stat(path)
-        except OSError as exc:
-            problems.append(error(Location(shown), f"can't be read: {exc.strerror}"))
+        if isinstance(status, OSError):
+            problems.append(error(Location(shown), f"can't be read: {status.strerror}"))
             files.append(None)
             continue
         entry = _load(store, signing, name, key)
@@ -202,9 +238,9 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
                 read, complete, more))
     if store is not None:
         for stale in store.glob("*.pickle"):
-            if stale.name not in names and stale.name != MEMO:
+            if stale.name not in names and stale.name not in (MEMO, RESULT):
                 stale.unlink(missing_ok=True)
-        values = {_values_path(store, n, d).name for n, d in digests.items()}
+        values = {_values_name(n, d) for n, d in digests.items()}
         for stale in store.glob("*.values"):
             if stale.name not in values:
                 stale.unlink(missing_ok=True)
@@ -255,7 +291,7 @@ class _Stale(Exception):
 class _ValuesFile:
     """The latencies of one kept file's days, read once, when a day's are first used."""
 
-    def __init__(self, path: Path, signing: bytes, known: str) -> None:
+    def __init__(self, path: str, signing: bytes, known: str) -> None:
         self.path, self.signing, self.known = path, signing, known
         self.days: dict[int, array[float]] | None = None
 
@@ -268,18 +304,20 @@ class _ValuesFile:
         return self.days.get(ordinal, array("d"))
 
 
-def _values_path(store: Path, name: str, known: str) -> Path:
-    return store / f"{name.removesuffix('.pickle')}-{known[:16]}.values"
+def _values_name(name: str, known: str) -> str:
+    """Return the name of the file that keeps the latencies of the entry `name`."""
+    return f"{name.removesuffix('.pickle')}-{known[:16]}.values"
 
 
 def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:
     if store is None or signing is None:
         return None
-    found = read_signed(signing, store / name)
+    found = read_signed(signing, os.path.join(store, name))
     if found is None or not isinstance(found[1], _Entry) or found[1].key != key:
         return None
     entry: _Entry = found[1]
-    values = _ValuesFile(_values_path(store, name, entry.digest), signing, entry.digest)
+    values = _ValuesFile(os.path.join(store, _values_name(name, entry.digest)), signing,
+                         entry.digest)
     for ordinal, day in entry.file.days.items():
         day.values = Later(functools.partial(values.day, ordinal))
     return entry
@@ -291,7 +329,7 @@ def _save(store: Path | None, signing: bytes | None, name: str, entry: _Entry) -
     if store is None or signing is None:
         return
     found = entry.file
-    values = _values_path(store, name, entry.digest)
+    values = store / _values_name(name, entry.digest)
     if not values.exists() and not write_signed(signing, values, (entry.digest, {
             o: array("d", d.values) for o, d in found.days.items()})):
         return

@@ -1,12 +1,14 @@
-"""Quiet rebuilds: when nothing but the clock has changed since the last build, only the
-outputs that read the clock are looked at again.
+"""Quiet rebuilds: when nothing but the clock and the measured data has changed since the
+last build, only the outputs that read the clock or the measured figures are looked at again.
 
 A build with no input changed (no file under incidents/, setting, template, logo, git commit
 or code) makes the same outputs from the same reads, but for the reads that move with the
-clock (`Clocked`). Until the next instant written in a file or the next midnight (the
+clock (`Clocked`) and those of the measured figures (`Measures`: rows are appended to the
+data files all day). Until the next instant written in a file or the next midnight (the
 horizon), no other read can change either. So the last full build keeps the outputs that
-read the clock, with their reads, and a rebuild before the horizon works out only their keys
-at its own time: it makes those whose key moved and keeps every other file of the last site.
+read the clock or the figures, with their reads, and a rebuild before the horizon measures
+again and works out only their keys at its own time: it makes those whose key moved and
+keeps every other file of the last site.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import jinja2
 
 from ..errors import BuildFailed, Problem
+from ..model import Site
 from ..outputs.record import Clock, Output
 from ..outputs.render import page_names
 from ..read.config import SiteConfig
@@ -29,10 +32,10 @@ from ..read.upstream import snapshot_path
 from ..write import MARKER, OutputRefused, SiteWriter, check_output, identity
 from .keys import Keys, digest
 from .making import Maker, previous_keys, save_keys
-from .metrics import metric_files
+from .metrics import read_measured
 from .store import Store, file_status, settled
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -56,19 +59,21 @@ class Body:
     """What a quiet rebuild makes its outputs from; written by the full build only."""
 
     live: list[Output]
-    """The outputs that read the clock, with what they read."""
+    """The outputs that read the clock or the measured figures, with what they read."""
     page: tuple[Any, ...]
     """What every page follows from besides its reads: the page names' parts."""
     problems: list[Problem]
-    """The warnings the full build printed."""
+    """The warnings the full build printed, but those of the measured data."""
+    site: Site
+    """The maintenance that the measured figures leave out."""
 
 
 def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
            scanned: int) -> tuple[str, bool]:
-    """Return a digest of every input of a build but the clock (the files as found at
-    `scanned`, in ns, by their status, and the measured-data files by theirs), and whether
-    it can be trusted: a file changed within the file system's clock tick before it was
-    found could change again and keep its status."""
+    """Return a digest of every input of a build but the clock and the measured data (the
+    files as found at `scanned`, in ns, by their status), and whether it can be trusted: a
+    file changed within the file system's clock tick before it was found could change again
+    and keep its status."""
     # (Joined as text: the repr of ten thousand tuples takes twice as long.)
     files = "\n".join([f"{f.relative!r}{file_status(f.status)}" for f in found])
     trusted = all(settled(f.status, scanned) for f in found)
@@ -80,15 +85,6 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             trusted = trusted and settled(status, scanned)
         except OSError:
             logo = "missing"
-    data_files, layout = metric_files(config)
-    measured = layout  # a file in a folder of no component fails the build: a change too
-    for _component, path, shown in data_files:
-        try:
-            status = path.stat()
-        except OSError:
-            continue
-        measured.append(f"{shown!r}{file_status(status)}")
-        trusted = trusted and settled(status, scanned)
     # The upstream services' snapshots (statuspage pull) are read by every full build.
     snapshots: list[object] = []
     for upstream in config.upstream:
@@ -99,8 +95,8 @@ def inputs(code: str, config: SiteConfig, templates: str, found: list[Found],
             continue
         snapshots.append(file_status(status))
         trusted = trusted and settled(status, scanned)
-    return digest(code, config, templates, logo, files, "\n".join(measured), snapshots,
-                  git_head(config.root)), trusted
+    return digest(code, config, templates, logo, files, snapshots, git_head(config.root)), \
+        trusted
 
 
 def git_head(root: Path) -> str:
@@ -126,31 +122,34 @@ def git_head(root: Path) -> str:
 
 
 def keep(store: Store, out: Path, now: datetime, inputs: str | None, horizon: datetime | None,
-         outputs: list[Output], page: tuple[Any, ...], problems: list[Problem]) -> None:
+         outputs: list[Output], page: tuple[Any, ...], problems: list[Problem],
+         site: Site) -> None:
     """Keep what a quiet rebuild needs after a full build into `out` (`inputs`: the digest
     of its inputs, if they could be trusted; `horizon`: when anything but the clock's reads
-    can change next, if known), or forget the last build's if it can't be quiet."""
+    can change next, if known; `problems`: its warnings but the measured data's), or forget
+    the last build's if it can't be quiet."""
     if inputs is None or horizon is None:
         store.save("quiet", None)
         return
-    signature = store.save("quiet-body", Body(live(outputs), page, problems))
+    signature = store.save("quiet-body", Body(live(outputs), page, problems,
+                                              Site((), site.maintenances)))
     store.save("quiet", Snapshot(inputs, now, horizon, identity(out / MARKER), signature)
                if signature else None)
 
 
 def live(outputs: list[Output]) -> list[Output]:
-    """Return the outputs that read the clock."""
-    return [o for o in outputs if o.clock is not Clock.NEVER]
+    """Return the outputs that read the clock or the measured figures."""
+    return [o for o in outputs if o.clock is not Clock.NEVER or o.measures]
 
 
 def rebuild(config: SiteConfig, out: Path, now: datetime, store: Store, inputs: str,
             environment: Callable[[], jinja2.Environment], templates: str,
-            common: str) -> tuple[int, list[Problem]] | None:
-    """Rebuild only what moved with the clock, if nothing else has changed since the last
-    build (same `inputs`, before its horizon): make the outputs that read the clock whose
-    key moved, and keep every other file of the last site. Return how many files the site
-    has and the last build's warnings; None if the full build must run. Raise BuildFailed
-    on a template error (the site unchanged)."""
+            common: str, code: str) -> tuple[int, list[Problem]] | None:
+    """Rebuild only what moved with the clock or the measured data, if nothing else has
+    changed since the last build (same `inputs`, before its horizon): make the outputs that
+    read either whose key moved, and keep every other file of the last site. Return how
+    many files the site has and the warnings; None if the full build must run. Raise
+    BuildFailed on a template error or an error in the measured data (the site unchanged)."""
     snapshot = store.load("quiet")
     if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT \
             or snapshot.inputs != inputs or not snapshot.now <= now < snapshot.horizon \
@@ -163,12 +162,16 @@ def rebuild(config: SiteConfig, out: Path, now: datetime, store: Store, inputs: 
         check_output(out, [config.root, config.incidents_dir, config.templates_dir])
     except OutputRefused:
         return None
+    measured, problems = read_measured(config, body.site, now, code)
+    if any(p.is_error for p in problems):
+        raise BuildFailed(body.problems + problems)
     headline, named = body.page
     writer = SiteWriter(out, store.spare)
     try:
         previous = previous_keys(store, writer)
-        maker = Maker(config, environment(), Keys(common, now, shared=(config,)), writer,
-                      page_names(config, headline, named), digest(templates, named, headline))
+        maker = Maker(config, environment(), Keys(common, now, measured, shared=(config,)),
+                      writer, page_names(config, headline, named),
+                      digest(templates, named, headline))
         maker.keys.share(body.live)
         made = maker.make(body.live, previous)
         if made.problem is not None:
@@ -183,4 +186,4 @@ def rebuild(config: SiteConfig, out: Path, now: datetime, store: Store, inputs: 
         raise
     save_keys(store, writer, {**previous, **made.keys})
     store.save("quiet", replace(snapshot, now=now, output=identity(out / MARKER)))
-    return writer.count, body.problems
+    return writer.count, body.problems + problems

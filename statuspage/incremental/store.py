@@ -160,11 +160,12 @@ def settled(found: os.stat_result, at: int) -> bool:
     return max(found.st_mtime_ns, found.st_ctime_ns) < at - SETTLED_NS
 
 
-def read_signed(secret: bytes, path: Path) -> tuple[bytes, Any] | None:
+def read_signed(secret: bytes, path: str | Path) -> tuple[bytes, Any] | None:
     """Return the signature and content of a file `write_signed` made with this secret; None
     for any other file (one committed by someone else is never unpickled)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError:
         return None
     signature, payload = raw[:32], raw[32:]

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from ..compute.metrics_days import Measured
 from ..compute.sla import Period, periods
 from ..compute.status import Overview, Seen, overview, seen, written_instants
 from ..compute.timeline import Remember, timelines
@@ -43,8 +42,6 @@ class Facts:
     """Each static file's published path, by name ('style.css', 'favicon.svg', 'logo')."""
     own_templates: bool
     """Whether the repository has templates of its own (which may show anything)."""
-    measured: Measured = field(default_factory=lambda: Measured({}))
-    """Each measured component's latency and error-rate figures at the build's time."""
     upstream: tuple[UpstreamStatus, ...] = ()
     """The upstream services as their stored snapshots show them."""
     by_component: dict[str, list[Incident]] = field(default_factory=dict)
@@ -61,8 +58,7 @@ class Facts:
 
 
 def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
-           remember: Remember, measured: Measured | None = None,
-           upstream: tuple[UpstreamStatus, ...] = (),
+           remember: Remember, upstream: tuple[UpstreamStatus, ...] = (),
            ) -> tuple[Facts, dict[str, bytes]]:
     """Return what the outputs are declared from, and each asset's bytes by published path
     (`remember` has what pure functions of the site return worked out, or kept)."""
@@ -82,5 +78,5 @@ def gather(config: SiteConfig, site: Site, now: datetime, own_templates: bool,
                       max(config.uptime_days, YEAR), remember),
         periods=periods(config, site.incidents, now, lambda i: seen_now[i.slug].performance),
         revisions=revisions, settled=Settled(tuple(instants)), assets=named,
-        own_templates=own_templates, measured=measured or Measured({}),
+        own_templates=own_templates,
         upstream=upstream), files

@@ -11,6 +11,7 @@ from ..compute.metrics_days import Measured
 from ..compute.uptime import WINDOWS
 from ..read.config import SiteConfig
 from .facts import Facts
+from .metrics_views import Figures
 from .record import NOW, Output, file, json_bytes
 
 
@@ -31,7 +32,7 @@ def stat_json(stat: Stat) -> dict[str, Any]:
 
 def outputs(facts: Facts) -> Iterator[Output]:
     """Yield api/metrics.json."""
-    yield file("api/metrics.json", metrics_json, NOW, facts.config, facts.measured)
+    yield file("api/metrics.json", metrics_json, NOW, facts.config, Figures())
 
 
 def metrics_json(now: datetime, config: SiteConfig, measured: Measured) -> bytes:

@@ -1,8 +1,8 @@
 """Measured figures as pages show them: numbers as text, and the charts' geometry (inline
 SVG drawn by the templates, scaled to the width it is given, with no JavaScript).
 
-Pages read these shown values, not the figures: a page is made again when what it shows
-changes."""
+Pages read these shown values, not the figures (through the `Measures` reads at the end): a
+page is made again when what it shows changes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..compute.metrics import ComponentMetrics, MonthStat, Stat
 from ..compute.metrics_days import Measured
 from ..read.metrics_config import Targets
 from ..read.metrics_rows import NO_LATENCY
+from .record import Measures
 
 SLOT = 10
 """Width of a day in a chart's own units."""
@@ -207,3 +208,41 @@ def glances(measured: Measured) -> dict[str, Glance]:
     """Return each measured component's p95 and error rate over the last 7 days, by id."""
     return {cid: Glance(ms(f.windows["7d"].p95), rate(f.windows["7d"].error_rate))
             for cid, f in measured.components.items() if f.windows["7d"].count}
+
+
+@dataclass(frozen=True)
+class ShownOf(Measures):
+    """A component's measured figures as its page shows them (None: no data files)."""
+
+    component: str
+
+    def of(self, measured: Measured) -> MeasuredShown | None:
+        figures = measured.components.get(self.component)
+        return shown(figures) if figures is not None else None
+
+
+@dataclass(frozen=True)
+class UptimeRowsOf(Measures):
+    """Each measured component's last `months` months as the uptime page shows them."""
+
+    months: int
+
+    def of(self, measured: Measured) -> dict[str, MeasuredRow]:
+        return uptime_rows(measured, self.months)
+
+
+@dataclass(frozen=True)
+class GlancesOf(Measures):
+    """Each measured component's p95 and error rate over the last 7 days, for the front
+    page."""
+
+    def of(self, measured: Measured) -> dict[str, Glance]:
+        return glances(measured)
+
+
+@dataclass(frozen=True)
+class Figures(Measures):
+    """The measured figures themselves."""
+
+    def of(self, measured: Measured) -> Measured:
+        return measured

@@ -17,8 +17,7 @@ from ..model import Component, ComponentStatus, Incident, Maintenance, Site
 from ..read.config import SiteConfig
 from ..read.upstream import UpstreamStatus
 from .facts import Facts
-from .metrics_views import Glance, MeasuredRow, MeasuredShown, glances, uptime_rows
-from .metrics_views import shown as measured_shown
+from .metrics_views import Glance, GlancesOf, MeasuredRow, MeasuredShown, ShownOf, UptimeRowsOf
 from .record import NOW, Output, page
 from .views import (
     YEAR,
@@ -63,12 +62,12 @@ def outputs(facts: Facts) -> Iterator[Output]:
     today = facts.now.astimezone(config.timezone).date()
     yield page("index.html", "index.html", _front, NOW, config, facts.language,
                facts.overview, _since(site, today, days, config), facts.figures,
-               glances(facts.measured), facts.upstream)
+               GlancesOf(), facts.upstream)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (facts.figures,) if facts.own_templates else ()
     yield page("uptime/index.html", "uptime.html", _uptime, config,
                UptimeTable(facts.language, facts.uptime, MONTHS_ON_UPTIME_PAGE),
-               tuple(facts.periods), uptime_rows(facts.measured, MONTHS_ON_UPTIME_PAGE),
+               tuple(facts.periods), UptimeRowsOf(MONTHS_ON_UPTIME_PAGE),
                *exact)
     for component in config.components:
         yield _component_page(facts, component, today)
@@ -185,12 +184,11 @@ def _component_page(facts: Facts, component: Component, today: date) -> Output:
                         maintenances)
     # Templates of the repository's own may show the exact figures, which move every second.
     exact = (FigureOf(facts.uptime, component.id),) if facts.own_templates else ()
-    measured = facts.measured.components.get(component.id)
     return page(f"components/{component.id}/index.html", "component.html", _component, config,
                 component, facts.overview.components[component.id],
                 tuple((i, facts.seen[i.slug]) for i in mine[:COMPONENT_INCIDENTS]), len(mine),
                 tuple((m, facts.status[m.slug]) for m in maintenances[:COMPONENT_INCIDENTS]),
-                shown, measured_shown(measured) if measured is not None else None, *exact)
+                shown, ShownOf(component.id), *exact)
 
 
 def _component(config: SiteConfig, component: Component, status: ComponentStatus,

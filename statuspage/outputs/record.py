@@ -3,7 +3,9 @@
 An output is made by calling `make` with exactly its `reads`, so nothing it shows can come
 from anywhere else; the build keeps last build's file wherever the reads are the same (see
 `incremental`). A read that moves with the clock is `Clocked`: the build passes its value at
-the build's time, and the output's `clock` says how often that value can change.
+the build's time, and the output's `clock` says how often that value can change. A read of
+the measured figures is `Measures`: the build passes its value from the figures it measured
+(rows are appended to the data files all day, and only what shows them moves).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..compute.metrics_days import Measured
 
 
 class Clock(enum.IntEnum):
@@ -75,12 +80,20 @@ class Settled(Clocked):
         return str(bisect.bisect_right(self.instants, now.timestamp()))
 
 
+class Measures:
+    """A read of the measured figures (SPEC §7): the build passes its value in them."""
+
+    def of(self, measured: Measured) -> Any:
+        """Return the value in the build's measured figures."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Output:
     """One file of the site.
 
-    `make(*reads)`, with each `Clocked` read replaced by its value, returns the file's bytes,
-    or for a page (`template` set) the page's own names for the template."""
+    `make(*reads)`, with each `Clocked` and `Measures` read replaced by its value, returns
+    the file's bytes, or for a page (`template` set) the page's own names for the template."""
 
     path: str
     make: Callable[..., Any]
@@ -91,6 +104,11 @@ class Output:
     def clock(self) -> Clock:
         """Return how the output moves with the clock: as its most mobile read."""
         return max((r.clock for r in self.reads if isinstance(r, Clocked)), default=Clock.NEVER)
+
+    @property
+    def measures(self) -> bool:
+        """Return whether the output reads the measured figures."""
+        return any(isinstance(r, Measures) for r in self.reads)
 
 
 def page(path: str, template: str, make: Callable[..., dict[str, Any]], *reads: Any) -> Output:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..compute.bars import DayView, Run, day_views, percent, runs
 from ..compute.status import Seen
@@ -106,9 +106,9 @@ def entry(config: SiteConfig, item: Seeing | Status) -> dict[str, Any]:
             **maintenance_view(config, owner, state)}
 
 
-@dataclass(frozen=True)
-class BarDay:
-    """One day of the bars as pages show it."""
+class BarDay(NamedTuple):
+    """One day of the bars as pages show it (a named tuple: a page shows hundreds, made
+    several times as fast as frozen dataclasses)."""
 
     date: date
     level: str
