@@ -74,9 +74,10 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     site, problems, cache = _check(config, now, files, code)                  # check
     measured, more = read_measured(config, site, now, code)
     upstream = _upstream(config, problems)
-    if any(p.is_error for p in problems + more):
-        raise BuildFailed(problems + more)
-    _check_output(config, out, problems + more)
+    said = problems + more  # (the measured data's are not kept for quiet rebuilds: they measure)
+    if any(p.is_error for p in said):
+        raise BuildFailed(said)
+    _check_output(config, out, said)
     memo = Memo(store, code)
     facts, assets = gather(config, site, now, own is not None and                # compute
                            site_files.templates_overridden(config), memo, upstream)
@@ -108,7 +109,7 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
                outputs, (headline, facts.assets), problems, site)
     if store.spare is not None:
         prune_spares(store.spare)
-    return BuildResult(out, writer.count, problems + more)
+    return BuildResult(out, writer.count, said)
 
 
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:

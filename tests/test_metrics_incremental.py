@@ -129,3 +129,39 @@ def test_a_file_that_only_grew_is_read_from_where_it_ended(
     assert started == [0]
     assert tree(example / "site") == clean(example, tmp_path)
     assert read_module.MAX_PROBLEMS == 20
+
+
+def test_latencies_read_under_another_time_zone_are_not_used(example: Path,
+                                                              tmp_path: Path) -> None:
+    build(example)
+    settings = example / "statuspage.yaml"
+    settings.write_text(settings.read_text().replace("timezone: Asia/Shanghai",
+                                                     "timezone: America/New_York"))
+    build(example)
+    # The next day's figures read the kept latencies back (those of the day before today
+    # are no longer in memory): they must be those grouped by New York's days.
+    build(example, "2026-11-25 12:00:00 +08:00")
+    assert tree(example / "site") == clean(example, tmp_path, "2026-11-25 12:00:00 +08:00")
+
+
+def test_a_file_that_failed_to_read_is_kept_anew_once_mended(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(example)
+    path = example / "metrics/chat-api/2026-11.csv"
+    good = path.read_bytes()
+    _append(example, "chat-api", "2026-11-24T11:57:00+08:00,1,2,100\n")
+    time.sleep(0.06)
+    failed = run_cli("build", "--config", str(example / "statuspage.yaml"), "--now", NOW)
+    assert failed.exit_code == 1
+    path.write_bytes(good)
+    forgotten: list[object] = []
+    forget = metrics_module._forget
+
+    def recording(store: Any) -> Any:
+        forgotten.append(store)
+        return forget(store)
+    monkeypatch.setattr(metrics_module, "_forget", recording)
+    build(example)
+    build(example, "2026-11-25 12:00:00 +08:00")
+    assert forgotten == []  # what is kept of each file reads back: no file is read again
+    assert tree(example / "site") == clean(example, tmp_path, "2026-11-25 12:00:00 +08:00")

@@ -136,7 +136,7 @@ class Pool:
         self.percentiles: tuple[float, ...] = (
             *PERCENTILES, targets.latency.percentile if targets.latency else 50)
         self.kind = repr((form, bounds, self.percentiles))
-        """What else than its days a figure follows from."""
+        """What a figure follows from besides its days."""
 
     def stat(self, ordinals: Iterable[int]) -> Stat:
         """Return the figures of the days with these ordinals."""

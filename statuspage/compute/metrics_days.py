@@ -131,7 +131,8 @@ def _projected(day: Day, found: MetricFile, bounds: tuple[float, ...]) -> Day:
         return day
     keep = [found.bounds.index(b) for b in bounds]
     return Day(day.count, day.errors, day.values, [day.buckets[i] for i in keep],
-               day.first, day.last, day.observed)
+               day.first, day.last, day.observed,
+               hashlib.sha256(f"{day.fingerprint()} {bounds!r}".encode()).hexdigest()[:32])
 
 
 def _joined(days: list[Day]) -> Day:

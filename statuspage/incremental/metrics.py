@@ -58,6 +58,12 @@ class _Entry:
         self.warnings = warnings
         """The file's warnings (an unknown column), said again while it is kept."""
 
+    @property
+    def identity(self) -> str:
+        """Return what tells this reading of the file from any other: the key it was read
+        under (code, time zone) and the bytes read."""
+        return digest(self.key, self.digest)
+
     def __reduce__(self) -> tuple[Any, ...]:
         # The days as columns, without their latencies (`_save` keeps those apart): a
         # year's days read back several times as fast as with an object each.
@@ -136,12 +142,17 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
     if last is not None and isinstance(last[1], _Result) and last[1].inputs == inputs \
             and last[1].now <= now < last[1].until:
         return last[1].measured, last[1].problems
+    store = folder / "metrics" if folder is not None and signing is not None else None
     try:
         measured, problems = _read_measured(config, site, now, code, found, statuses,
-                                            scanned, problems, kept=True)
-    except _Stale:  # (every file is read again, as in a first build)
-        measured, problems = _read_measured(config, site, now, code, found, statuses,
-                                            scanned, problems, kept=False)
+                                            scanned, problems, store, signing)
+    except _Stale:  # every file is read again, as in a first build, and kept anew
+        try:
+            measured, problems = _read_measured(config, site, now, code, found, statuses,
+                                                scanned, problems, _forget(store), signing)
+        except _Stale:
+            measured, problems = _read_measured(config, site, now, code, found, statuses,
+                                                scanned, problems, None, None)
     if folder is not None and signing is not None and trusted:
         write_signed(signing, folder / "metrics" / RESULT, _Result(
             inputs, now, measured.next_row or datetime.max.replace(tzinfo=UTC), measured,
@@ -163,33 +174,31 @@ class _Result:
 
 def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
                    found: list[tuple[str, Path, str]], statuses: list[os.stat_result | OSError],
-                   scanned: int, layout: list[Problem],
-                   kept: bool) -> tuple[Measured, list[Problem]]:
+                   scanned: int, layout: list[Problem], store: Path | None,
+                   signing: bytes | None) -> tuple[Measured, list[Problem]]:
     """Return the figures and problems of the data files `found`, whose statuses were read
-    at `scanned` (ns), and the folder's `layout` problems; `kept`: with what the cache
-    folder keeps of each file."""
+    at `scanned` (ns), and the folder's `layout` problems, with what `store` (signed with
+    `signing`) keeps of each file."""
     problems = list(layout)
     key = digest(code, FORMAT, config.timezone.key)
-    folder = cache_folder(config.root)
-    store = folder / "metrics" if folder is not None and kept else None
-    signing = secret() if store is not None else None
     if store is not None:
-        store.mkdir(exist_ok=True)
+        try:
+            store.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            store = None
     files: list[MetricFile | None] = []
     fresh: list[tuple[int, str, str, str]] = []
-    names: set[str] = set()
-    digests: dict[str, str] = {}
-    """The digest of each file kept (by its name in the cache folder)."""
+    kept: dict[str, str] = {}
+    """What each file is kept as, by its name in the cache folder (see `_Entry.identity`)."""
     for index, ((component, path, shown), status) in enumerate(zip(found, statuses, strict=True)):
         name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
-        names.add(name)
         if isinstance(status, OSError):
             problems.append(error(Location(shown), f"can't be read: {status.strerror}"))
             files.append(None)
             continue
         entry = _load(store, signing, name, key)
         if entry is not None and entry.status == file_status(status):
-            digests[name] = entry.digest
+            kept[name] = entry.identity
             problems += entry.warnings
             files.append(entry.file)
             continue
@@ -202,7 +211,7 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
         if entry is not None and entry.digest == whole:
             entry.status = file_status(status) if settled(status, scanned) else None
             _save(store, signing, name, entry)
-            digests[name] = whole
+            kept[name] = entry.identity
             problems += entry.warnings
             files.append(entry.file)
             continue
@@ -212,10 +221,10 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
             problems += more  # (the header's warnings again, with the new rows' problems)
             files.append(grown)
             if grown is not None:
-                digests[name] = whole
-                _save(store, signing, name, _Entry(
-                    key, file_status(status) if settled(status, scanned) else None, whole,
-                    grown, data.endswith(b"\n"), more))
+                entry = _Entry(key, file_status(status) if settled(status, scanned) else None,
+                               whole, grown, data.endswith(b"\n"), more)
+                _save(store, signing, name, entry)
+                kept[name] = entry.identity
             continue
         files.append(None)
         fresh.append((index, str(path), shown, component))
@@ -232,15 +241,15 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
             except OSError:
                 continue  # (gone since: the next build finds out)
             name = hashlib.sha256(shown.encode()).hexdigest()[:32] + ".pickle"
-            digests[name] = whole
-            _save(store, signing, name, _Entry(
-                key, file_status(status) if settled(status, scanned) else None, whole,
-                read, complete, more))
-    if store is not None:
+            entry = _Entry(key, file_status(status) if settled(status, scanned) else None,
+                           whole, read, complete, more)
+            _save(store, signing, name, entry)
+            kept[name] = entry.identity
+    if store is not None:  # (what is kept of a file that did not read is kept no more)
         for stale in store.glob("*.pickle"):
-            if stale.name not in names and stale.name not in (MEMO, RESULT):
+            if stale.name not in kept and stale.name not in (MEMO, RESULT):
                 stale.unlink(missing_ok=True)
-        values = {_values_name(n, d) for n, d in digests.items()}
+        values = {_values_name(n, identity) for n, identity in kept.items()}
         for stale in store.glob("*.values"):
             if stale.name not in values:
                 stale.unlink(missing_ok=True)
@@ -304,9 +313,18 @@ class _ValuesFile:
         return self.days.get(ordinal, array("d"))
 
 
-def _values_name(name: str, known: str) -> str:
+def _values_name(name: str, identity: str) -> str:
     """Return the name of the file that keeps the latencies of the entry `name`."""
-    return f"{name.removesuffix('.pickle')}-{known[:16]}.values"
+    return f"{name.removesuffix('.pickle')}-{identity[:16]}.values"
+
+
+def _forget(store: Path | None) -> Path | None:
+    """Remove what `store` keeps of each file; return it."""
+    if store is not None:
+        for kept in [*store.glob("*.pickle"), *store.glob("*.values")]:
+            if kept.name not in (MEMO, RESULT):
+                kept.unlink(missing_ok=True)
+    return store
 
 
 def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _Entry | None:
@@ -316,8 +334,8 @@ def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _En
     if found is None or not isinstance(found[1], _Entry) or found[1].key != key:
         return None
     entry: _Entry = found[1]
-    values = _ValuesFile(os.path.join(store, _values_name(name, entry.digest)), signing,
-                         entry.digest)
+    values = _ValuesFile(os.path.join(store, _values_name(name, entry.identity)), signing,
+                         entry.identity)
     for ordinal, day in entry.file.days.items():
         day.values = Later(functools.partial(values.day, ordinal))
     return entry
@@ -325,12 +343,12 @@ def _load(store: Path | None, signing: bytes | None, name: str, key: str) -> _En
 
 def _save(store: Path | None, signing: bytes | None, name: str, entry: _Entry) -> None:
     """Keep the entry: its days' latencies in a file of their own (unless kept already
-    under the file's digest), then the rest."""
+    under its identity), then the rest."""
     if store is None or signing is None:
         return
     found = entry.file
-    values = store / _values_name(name, entry.digest)
-    if not values.exists() and not write_signed(signing, values, (entry.digest, {
+    values = store / _values_name(name, entry.identity)
+    if not values.exists() and not write_signed(signing, values, (entry.identity, {
             o: array("d", d.values) for o, d in found.days.items()})):
         return
     write_signed(signing, store / name, entry)

@@ -84,10 +84,11 @@ class Day:
     """The count of the rows with a histogram (its +Inf bucket: rows of a file without
     latency may share the day)."""
     mark: str | None = field(default=None, repr=False, compare=False)
-    """The fingerprint, once worked out (`seal` forgets it: rows were added)."""
+    """The fingerprint, once worked out (forgotten when rows are added)."""
 
     def add(self, row: Row) -> None:
         """Add a row (its latency is appended unsorted: `seal` sorts)."""
+        self.mark = None
         self.count += row.total
         self.errors += row.errors
         if row.latency is not None:
@@ -103,6 +104,7 @@ class Day:
 
     def _growing(self) -> array[float]:
         """Return the latencies as an array to add to."""
+        self.mark = None
         if not isinstance(self.values, array):
             self.values = array("d", self.values)
         return self.values
@@ -217,6 +219,7 @@ def by_columns(header: tuple[str, ...], time_at: int, count_at: int | None,
             day = days.get(ordinal)
             if day is None:
                 day = days[ordinal] = Day()
+            day.mark = None
             day.count += sum(counts[position:stop])
             day.errors += sum(errors[position:stop])
             day.first = min(day.first, moments[position].timestamp())
