@@ -137,12 +137,20 @@ def day_views(config: SiteConfig, site: Site, component: Component, days: Sequen
 def runs(views: Sequence[D]) -> list[Run[D]]:
     """Return the days newest first, with consecutive quiet or no-data days merged."""
     result: list[Run[D]] = []
+    told: tuple[str, date, date] | None = None  # quiet or no-data days so far: kind, first, last
     for view in reversed(views):
         kind = "quiet" if view.quiet else "none" if view.level == "none" and not (
             view.incidents or view.maintenances) else "day"
-        previous = result[-1] if result else None
-        if kind != "day" and previous is not None and previous.kind == kind:
-            result[-1] = Run(kind, view.date, previous.last)
+        if told is not None and told[0] == kind:
+            told = (kind, view.date, told[2])
+            continue
+        if told is not None:
+            result.append(Run(*told))
+            told = None
+        if kind == "day":
+            result.append(Run(kind, view.date, view.date, view))
         else:
-            result.append(Run(kind, view.date, view.date, view if kind == "day" else None))
+            told = (kind, view.date, view.date)
+    if told is not None:
+        result.append(Run(*told))
     return result

@@ -207,7 +207,12 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
             problems += more
             files.append(None)
             continue
-        whole = hashlib.sha256(data).hexdigest()
+        # The digest of the bytes read last time, then of the whole file, in one pass.
+        start = entry.file.end if entry is not None and len(data) > entry.file.end else 0
+        reading = hashlib.sha256(memoryview(data)[:start])
+        prefix = reading.hexdigest() if start else None
+        reading.update(memoryview(data)[start:])
+        whole = reading.hexdigest()
         if entry is not None and entry.digest == whole:
             entry.status = file_status(status) if settled(status, scanned) else None
             _save(store, signing, name, entry)
@@ -215,15 +220,17 @@ def _read_measured(config: SiteConfig, site: Site, now: datetime, code: str,
             problems += entry.warnings
             files.append(entry.file)
             continue
-        if entry is not None and entry.complete and len(data) > entry.file.end \
-                and hashlib.sha256(data[:entry.file.end]).hexdigest() == entry.digest:
+        if entry is not None and entry.complete and prefix == entry.digest:
             grown, more = read_file(data, shown, component, config.timezone, entry.file)
             problems += more  # (the header's warnings again, with the new rows' problems)
             files.append(grown)
-            if grown is not None:
-                entry = _Entry(key, file_status(status) if settled(status, scanned) else None,
-                               whole, grown, data.endswith(b"\n"), more)
+            if grown is not None and settled(status, scanned):
+                entry = _Entry(key, file_status(status), whole, grown, data.endswith(b"\n"),
+                               more)
                 _save(store, signing, name, entry)
+            if grown is not None:
+                # (A file changed within the clock tick may change again, as rows are
+                # appended: the next build grows it again from what was kept before.)
                 kept[name] = entry.identity
             continue
         files.append(None)

@@ -155,14 +155,14 @@ class MonthRow:
 
 
 def _bar_days(views: Sequence[DayView], language: Language) -> tuple[BarDay, ...]:
-    texts: dict[Figure, tuple[str, str]] = {}  # (most days share one figure)
+    texts: dict[int, tuple[str, str]] = {}  # (most days share one figure, by identity)
     shown = []
     for view in views:
         figure = view.figure
-        text = texts.get(figure)
+        text = texts.get(id(figure))
         if text is None:
-            text = texts[figure] = (language.percent(figure.uptime),
-                                    language.formats.minutes(figure.downtime_minutes))
+            text = texts[id(figure)] = (language.percent(figure.uptime),
+                                        language.formats.minutes(figure.downtime_minutes))
         shown.append(BarDay(view.date, view.level, view.quiet, *text, figure.downtime > 0,
                               figure.counted > 0, view.incidents, view.maintenances))
     return tuple(shown)
