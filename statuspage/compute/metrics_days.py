@@ -4,7 +4,6 @@ maintenance windows, time before its `since` and rows after `now` (SPEC §7)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from array import array
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 from ..model import Component, Site
 from ..read.metrics import HISTOGRAM, LATENCY, trimmed
 from ..read.metrics_config import MetricsSettings
-from ..read.metrics_rows import NO_LATENCY, Day, Later, MetricFile, Row
+from ..read.metrics_rows import NO_LATENCY, Day, Later, MetricFile, Row, mark
 from .metrics import ComponentMetrics, Keep, _work_out, component_metrics
 
 RowsOf = Callable[[MetricFile, set[int]], dict[int, list[Row]]]
@@ -132,7 +131,7 @@ def _projected(day: Day, found: MetricFile, bounds: tuple[float, ...]) -> Day:
     keep = [found.bounds.index(b) for b in bounds]
     return Day(day.count, day.errors, day.values, [day.buckets[i] for i in keep],
                day.first, day.last, day.observed,
-               hashlib.sha256(f"{day.fingerprint()} {bounds!r}".encode()).hexdigest()[:32])
+               mark(day.fingerprint().encode(), repr(bounds).encode()))
 
 
 def _joined(days: list[Day]) -> Day:
@@ -144,7 +143,7 @@ def _joined(days: list[Day]) -> Day:
                [math.fsum(c) for c in zip(*buckets, strict=True)] if buckets else [],
                min(d.first for d in days), max(d.last for d in days),
                sum(d.observed for d in days),
-               hashlib.sha256(" ".join(d.fingerprint() for d in days).encode()).hexdigest()[:32])
+               mark(*(d.fingerprint().encode() for d in days)))
 
 
 __all__ = ["LATENCY", "Measured", "counted_days", "measure"]

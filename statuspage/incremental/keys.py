@@ -77,7 +77,6 @@ class Keys:
         self.common, self.now, self.measured = common, now, measured
         self._stamps = {id(value): _short(repr(value)) for value in shared}
         self._values: dict[int, Any] = {}
-        self._measures: dict[int, tuple[Measures, Any]] = {}
         self._shared: set[int] = set(self._stamps)
         self._kept: list[object] = list(shared)  # (their ids stay theirs while this lives)
 
@@ -109,10 +108,11 @@ class Keys:
     def _measure(self, read: Measures) -> Any:
         """Return the read's value in this build's figures (worked out once: its key's
         stamp is its repr)."""
-        found = self._measures.get(id(read))
-        if found is None:
-            found = self._measures[id(read)] = (read, read.of(self.measured))
-        return found[1]
+        found = self._values.get(id(read), _MISSING)
+        if found is _MISSING:
+            found = self._values[id(read)] = read.of(self.measured)
+            self._kept.append(read)
+        return found
 
     def _value(self, read: Clocked) -> Any:
         if id(read) not in self._shared:

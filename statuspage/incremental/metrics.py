@@ -131,30 +131,25 @@ def read_measured(config: SiteConfig, site: Site, now: datetime,
             statuses.append(exc)
     folder = cache_folder(config.root)
     signing = secret() if folder is not None else None
+    store = folder / "metrics" if folder is not None and signing is not None else None
     inputs = digest(code, FORMAT, config.timezone.key, config.components, config.metrics,
                     config.uptime_days, site.maintenances, now.astimezone(config.timezone).date(),
                     problems, [(shown, file_status(status) if isinstance(status, os.stat_result)
                                 else None)
                                for (_c, _p, shown), status in zip(found, statuses, strict=True)])
     trusted = all(isinstance(s, os.stat_result) and settled(s, scanned) for s in statuses)
-    last = read_signed(signing, folder / "metrics" / RESULT) \
-        if folder is not None and signing is not None else None
+    last = read_signed(signing, store / RESULT) if store is not None and signing else None
     if last is not None and isinstance(last[1], _Result) and last[1].inputs == inputs \
             and last[1].now <= now < last[1].until:
         return last[1].measured, last[1].problems
-    store = folder / "metrics" if folder is not None and signing is not None else None
     try:
         measured, problems = _read_measured(config, site, now, code, found, statuses,
                                             scanned, problems, store, signing)
     except _Stale:  # every file is read again, as in a first build, and kept anew
-        try:
-            measured, problems = _read_measured(config, site, now, code, found, statuses,
-                                                scanned, problems, _forget(store), signing)
-        except _Stale:
-            measured, problems = _read_measured(config, site, now, code, found, statuses,
-                                                scanned, problems, None, None)
-    if folder is not None and signing is not None and trusted:
-        write_signed(signing, folder / "metrics" / RESULT, _Result(
+        measured, problems = _read_measured(config, site, now, code, found, statuses,
+                                            scanned, problems, _forget(store), signing)
+    if store is not None and signing is not None and trusted:
+        write_signed(signing, store / RESULT, _Result(
             inputs, now, measured.next_row or datetime.max.replace(tzinfo=UTC), measured,
             problems))
     return measured, problems

@@ -122,13 +122,19 @@ class Day:
     def fingerprint(self) -> str:
         """Return a digest of everything the day adds up to (worked out once)."""
         if self.mark is None:
-            found = hashlib.sha256(array("d", self.values).tobytes()
-                                   if not isinstance(self.values, array)
-                                   else self.values.tobytes())
-            found.update(repr((self.count, self.errors, self.buckets, self.first, self.last,
-                               self.observed)).encode())
-            self.mark = found.hexdigest()[:32]
+            self.mark = mark(array("d", self.values).tobytes(), repr((
+                self.count, self.errors, self.buckets, self.first, self.last,
+                self.observed)).encode())
         return self.mark
+
+
+def mark(*parts: bytes) -> str:
+    """Return a day's fingerprint made of `parts` (its latencies and sums, or what a day
+    made of other days follows from)."""
+    found = hashlib.sha256()
+    for part in parts:
+        found.update(part)
+    return found.hexdigest()[:32]
 
 
 @dataclass
