@@ -33,7 +33,7 @@ from .read.files import MAX_FILES, Found, inside_repository, scan_documents
 from .read.upstream import UpstreamStatus, read_snapshots
 from .write import OutputRefused, SiteWriter, check_output
 
-__all__ = ["BuildResult", "Session", "build", "load_site"]
+__all__ = ["BuildResult", "Session", "build", "load_incidents", "load_site"]
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,24 @@ def _build(config: SiteConfig, out: Path, now: datetime, session: Session) -> Bu
     return BuildResult(out, writer.count, said)
 
 
+def load_incidents(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
+    """Return the published incidents and maintenance of the repository and their
+    problems (not those of its measured data or upstream snapshots)."""
+    return _incidents(config, now, code_identity(Path(__file__).parent, site_files.theme_dir()))
+
+
 def load_site(config: SiteConfig, now: datetime) -> tuple[Site, list[Problem]]:
     """Return the published content of the repository and every problem in it."""
     code = code_identity(Path(__file__).parent, site_files.theme_dir())
-    site, problems, cache = _check(config, now, scan_documents(config.incidents_dir), code)
-    cache.save()
+    site, problems = _incidents(config, now, code)
     _upstream(config, problems)
     return site, problems + read_measured(config, site, now, code)[1]
+
+
+def _incidents(config: SiteConfig, now: datetime, code: str) -> tuple[Site, list[Problem]]:
+    site, problems, cache = _check(config, now, scan_documents(config.incidents_dir), code)
+    cache.save()
+    return site, problems
 
 
 def _upstream(config: SiteConfig, problems: list[Problem]) -> tuple[UpstreamStatus, ...]:

@@ -170,3 +170,14 @@ def test_incidents_are_written_in_the_site_language(
     assert document is not None and not problems
     assert document.front.value["title"] == "Public API 无法访问"
     assert "自动检查" in document.body
+
+
+def test_a_bad_row_in_another_data_file_does_not_stop_incidents_being_opened(
+        make_repo: Callable[[str], Repo], server: Endpoints) -> None:
+    repo = make_repo(config(server))
+    # A file of a component without a probe, with a row the build refuses.
+    repo.write("metrics/web/2026-10.csv", "time,count,errors\n2026-10-01T00:00:00Z,1,2\n")
+    said = run_steps(repo, server, "fff")
+    assert said == [f"api: opened {repo.root}/incidents/2026-11-24-api-unavailable.md"]
+    build = repo.build(at(3))
+    assert build.exit_code == 1 and "metrics/web/2026-10.csv:2: error" in build.output

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from ..read.config import SiteConfig
 from . import csvrows
@@ -159,14 +158,10 @@ def row_of(result: Result, at: datetime) -> dict[str, str]:
             "latency_ms": latency}
 
 
-def record(config: SiteConfig, results: list[Result], at: datetime) -> list[Path]:
-    """Append each result's row to its component's file for the month of `at`; return them."""
-    written = []
-    for result in results:
-        path = csvrows.month_file(csvrows.folder_of(config.root, result.component), at)
-        csvrows.append(path, COLUMNS, [row_of(result, at)], config.shown(path))
-        written.append(path)
-    return written
+def record(config: SiteConfig, result: Result, at: datetime) -> None:
+    """Append the result's row to its component's file for the month of `at`."""
+    path = csvrows.month_file(csvrows.folder_of(config.root, result.component), at)
+    csvrows.append(path, COLUMNS, [row_of(result, at)], config.shown(path))
 
 
 def line_of(result: Result) -> str:

@@ -40,13 +40,13 @@ def probe_all(config: SiteConfig, now: datetime, open_incidents: bool,
     for result in results:
         run.lines.append(probe.line_of(result))
         try:
-            probe.record(config, [result], now)
+            probe.record(config, result, now)
         except (csvrows.RowsError, OSError) as exc:
             run.errors.append(f"error: {result.component}: row not stored: {exc}")
     if not open_incidents or run.errors:
         return run
-    from ..build import load_site  # (only here: the plain probe reads no incident)
-    site, problems = load_site(config, now)
+    from ..build import load_incidents  # (only here: the plain probe reads no incident)
+    site, problems = load_incidents(config, now)
     if any(p.is_error for p in problems):
         run.problems = problems
         run.errors.append("error: incidents were not opened or resolved: fix the problems "

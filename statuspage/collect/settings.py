@@ -106,14 +106,8 @@ class Collect:
     rules: ProbeRules = field(default_factory=ProbeRules)
     prometheus: PrometheusServer | None = None
     queries: tuple[tuple[str, Queries], ...] = ()
-    lines: tuple[tuple[str, int], ...] = ()
-    """The line of each component's entry, for messages."""
     source: str = "statuspage.yaml"
     """How the settings file is written in messages."""
-
-    def line(self, component_id: str) -> int:
-        """Return the settings file line of a component's entry."""
-        return dict(self.lines).get(component_id, 0)
 
 
 class _Problems:
@@ -179,13 +173,11 @@ def read_collect(raw: dict[Any, Any], data: YamlData, shown: str,
     out = _Problems(data, shown)
     probes: list[tuple[str, HttpCheck | TcpCheck]] = []
     queries: list[tuple[str, Queries]] = []
-    lines: list[tuple[str, int]] = []
     components = raw.get("components")
     for index, item in enumerate(components if isinstance(components, list) else []):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             continue
         cid = item["id"]
-        lines.append((cid, data.line("components", index)))
         path: tuple[str | int, ...] = ("components", index)
         if item.get("probe") is not None:
             check = _check(item["probe"], (*path, "probe"), out)
@@ -203,8 +195,7 @@ def read_collect(raw: dict[Any, Any], data: YamlData, shown: str,
     if queries and server is None:
         out.fail(("components",), "components with 'prometheus' queries need "
                                   "'metrics: {prometheus: {url: ...}}'")
-    return Collect(tuple(probes), rules, server, tuple(queries), tuple(lines),
-                   shown), out.found
+    return Collect(tuple(probes), rules, server, tuple(queries), shown), out.found
 
 
 def _check(value: Any, path: tuple[str | int, ...], out: _Problems) -> HttpCheck | TcpCheck | None:
